@@ -1,0 +1,170 @@
+//! Connecting to the database and running work inside a tenant's transaction.
+
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, Statement, TransactionTrait,
+};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Why the database could not be opened, each with what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error(
+        "database URL {0:?} is not supported: use sqlite://PATH or postgres://USER@HOST/DB (set --database-url or KEYCARE_DATABASE_URL)"
+    )]
+    UnsupportedUrl(String),
+    #[error(
+        "cannot write the SQLite database at {path}: {reason}; choose a writable directory or set --database-url"
+    )]
+    SqliteNotWritable { path: String, reason: String },
+    #[error(
+        "cannot reach the database at {url}: {reason}; check that the server runs and the URL (--database-url or KEYCARE_DATABASE_URL) is right"
+    )]
+    Unreachable { url: String, reason: String },
+}
+
+/// Hides the password of a database URL, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Opens a connection pool, checking the URL and (for SQLite) that the file can be written.
+pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, ConnectError> {
+    let url = normalise_sqlite_url(url)?;
+    let mut opts = ConnectOptions::new(url.clone());
+    opts.max_connections(max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    let db = Database::connect(opts)
+        .await
+        .map_err(|e| ConnectError::Unreachable {
+            url: redact(&url),
+            reason: first_line(&e.to_string()),
+        })?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        // WAL lets readers go on while one writer writes; foreign keys are on by default in sqlx.
+        for pragma in [
+            "PRAGMA journal_mode = WAL",
+            "PRAGMA synchronous = NORMAL",
+            "PRAGMA busy_timeout = 5000",
+        ] {
+            db.execute_unprepared(pragma)
+                .await
+                .map_err(|e| sqlite_error(&url, e))?;
+        }
+    }
+    Ok(db)
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or_default().to_owned()
+}
+
+fn sqlite_error(url: &str, e: DbErr) -> ConnectError {
+    ConnectError::SqliteNotWritable {
+        path: url.trim_start_matches("sqlite://").to_owned(),
+        reason: first_line(&e.to_string()),
+    }
+}
+
+/// Accepts `sqlite://PATH`, `sqlite:PATH` or a bare `*.db` path and makes sure the file can be
+/// created; leaves PostgreSQL URLs as they are.
+fn normalise_sqlite_url(url: &str) -> Result<String, ConnectError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(url.to_owned());
+    }
+    let path = if let Some(rest) = url.strip_prefix("sqlite://") {
+        rest
+    } else if let Some(rest) = url.strip_prefix("sqlite:") {
+        rest
+    } else if !url.contains("://") && url.ends_with(".db") {
+        url
+    } else {
+        return Err(ConnectError::UnsupportedUrl(redact(url)));
+    };
+    let path = path.split('?').next().unwrap_or_default();
+    if path.is_empty() {
+        return Err(ConnectError::UnsupportedUrl(url.to_owned()));
+    }
+    if path != ":memory:" {
+        check_writable(std::path::Path::new(path))?;
+    }
+    Ok(format!("sqlite://{path}?mode=rwc"))
+}
+
+fn check_writable(path: &std::path::Path) -> Result<(), ConnectError> {
+    let not_writable = |reason: String| ConnectError::SqliteNotWritable {
+        path: path.display().to_string(),
+        reason,
+    };
+    if path.exists() {
+        let meta = std::fs::metadata(path).map_err(|e| not_writable(e.to_string()))?;
+        if meta.permissions().readonly() {
+            return Err(not_writable("the file is read-only".into()));
+        }
+        return std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map(|_| ())
+            .map_err(|e| not_writable(e.to_string()));
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        return Err(not_writable(format!(
+            "the directory {} does not exist",
+            dir.display()
+        )));
+    }
+    // Probe with a real file: permission bits alone do not tell (root, read-only mounts).
+    let probe = dir.join(format!(".keycare-write-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"")
+        .and_then(|_| std::fs::remove_file(&probe))
+        .map_err(|e| {
+            not_writable(format!(
+                "the directory {} is not writable: {e}",
+                dir.display()
+            ))
+        })
+}
+
+/// Starts a transaction for one tenant. On PostgreSQL the tenant is set transaction-locally
+/// (`set_config(..., true)`), so row-level security shows this tenant's rows only and the
+/// setting never leaks to the next user of a pooled connection.
+pub async fn begin_for_tenant(
+    db: &DatabaseConnection,
+    tenant_id: Uuid,
+) -> Result<DatabaseTransaction, DbErr> {
+    let txn = db.begin().await?;
+    set_tenant(&txn, tenant_id).await?;
+    Ok(txn)
+}
+
+/// Sets the tenant of the current transaction (PostgreSQL; a no-op on SQLite).
+pub async fn set_tenant<C: ConnectionTrait>(conn: &C, tenant_id: Uuid) -> Result<(), DbErr> {
+    if conn.get_database_backend() == DbBackend::Postgres {
+        conn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT set_config('app.tenant_id', $1, true)",
+            [tenant_id.to_string().into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// True when the database answers a trivial query.
+pub async fn ping(db: &DatabaseConnection) -> bool {
+    db.ping().await.is_ok()
+}

@@ -1,0 +1,140 @@
+//! The one error type of the domain layer, mapped once to GraphQL error codes by the gateway.
+
+use keycare_entity::rules as keycare_rules;
+use sea_orm::{DbErr, SqlErr};
+
+/// A rule the database itself keeps, named so that a refusal can say which rule it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DbRule {
+    /// Stable name of the rule (also the constraint or index name on PostgreSQL).
+    pub name: &'static str,
+    /// What SQLite says instead of the name ("table.column" of the unique index).
+    pub sqlite_hint: &'static str,
+    /// The explanation given to the caller.
+    pub message: &'static str,
+}
+
+/// The rules kept by unique indexes, in the order they are checked.
+pub const DB_RULES: &[DbRule] = &[
+    DbRule {
+        name: keycare_rules::ONE_OPEN_PLACEMENT,
+        sqlite_hint: "placements.child_id",
+        message: "the child already has an open placement: end it before admitting the child again",
+    },
+    DbRule {
+        name: keycare_rules::ONE_KEY_CARER,
+        sqlite_hint: "key_team_assignments.placement_id",
+        message: "the placement already has an active key carer: change the key carer instead of appointing a second",
+    },
+    DbRule {
+        name: "uq_monthly_summaries_child_id_month",
+        sqlite_hint: "monthly_summaries.child_id, monthly_summaries.month",
+        message: "a monthly summary for this child and month already exists",
+    },
+    DbRule {
+        name: "uq_care_plans_child_id_version_number",
+        sqlite_hint: "care_plans.child_id, care_plans.version_number",
+        message: "this care plan version already exists",
+    },
+    DbRule {
+        name: "uq_safe_care_plans_child_id",
+        sqlite_hint: "safe_care_plans.child_id",
+        message: "the child already has a Safe Care Plan",
+    },
+    DbRule {
+        name: "uq_review_reports_review_id",
+        sqlite_hint: "review_reports.review_id",
+        message: "this review already has a report",
+    },
+    DbRule {
+        name: "users_email_key",
+        sqlite_hint: "users.email",
+        message: "a user with this email already exists",
+    },
+    DbRule {
+        name: "uq_users_issuer_subject",
+        sqlite_hint: "users.issuer, users.subject",
+        message: "a user with this identity (issuer and subject) already exists",
+    },
+];
+
+/// What went wrong in a domain operation.
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    /// The record does not exist, or the caller may not know that it does.
+    #[error("not found")]
+    NotFound,
+    /// The caller may see the record but not do this.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// Input broke a rule; `field` names the input field.
+    #[error("{field}: {message}")]
+    BadInput { field: String, message: String },
+    /// The record changed since the caller read it (optimistic locking).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// A rule kept by the database refused the change.
+    #[error("refused by rule {}: {}", .0.name, .0.message)]
+    Rule(DbRule),
+    /// A reference to a record that does not exist.
+    #[error("refers to a record that does not exist")]
+    MissingReference,
+    /// Anything else from the database: logged, never shown to callers.
+    #[error("database error")]
+    Db(#[source] DbErr),
+}
+
+/// Result of a domain operation.
+pub type DomainResult<T> = Result<T, DomainError>;
+
+impl DomainError {
+    /// A bad-input error for `field`.
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        DomainError::BadInput {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<DbErr> for DomainError {
+    fn from(err: DbErr) -> Self {
+        match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(msg)) => match rule_for(&msg) {
+                Some(rule) => DomainError::Rule(rule),
+                None => DomainError::Conflict("a record with these values already exists".into()),
+            },
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => DomainError::MissingReference,
+            _ => DomainError::Db(err),
+        }
+    }
+}
+
+/// Finds the named rule in a database's unique-violation message.
+pub fn rule_for(message: &str) -> Option<DbRule> {
+    DB_RULES
+        .iter()
+        .find(|r| message.contains(r.name) || message.ends_with(r.sqlite_hint))
+        .copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_are_found_in_both_databases_messages() {
+        let pg =
+            "duplicate key value violates unique constraint \"uq_placements_one_open_per_child\"";
+        assert_eq!(
+            rule_for(pg).map(|r| r.name),
+            Some(keycare_rules::ONE_OPEN_PLACEMENT)
+        );
+        let sqlite = "UNIQUE constraint failed: key_team_assignments.placement_id";
+        assert_eq!(
+            rule_for(sqlite).map(|r| r.name),
+            Some(keycare_rules::ONE_KEY_CARER)
+        );
+        assert_eq!(rule_for("UNIQUE constraint failed: homes.ofsted_urn"), None);
+    }
+}

@@ -1,0 +1,189 @@
+//! Who a signed-in caller is: identity providers, accounts by (issuer, subject), and the
+//! signed-in user's own view (`me`).
+//!
+//! The identity-provider directory is readable before any tenant is set (it names councils'
+//! issuers and holds no personal data); accounts are read inside the tenant's transaction.
+
+use crate::db::begin_for_tenant;
+use crate::error::DomainResult;
+use keycare_entity as e;
+use keycare_entity::enums::{HomeRole, TenantRoleKind};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, sea_query::Expr,
+};
+use uuid::Uuid;
+
+/// An identity provider a council trusts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provider {
+    pub tenant_id: Uuid,
+    pub issuer: String,
+    pub audience: String,
+    pub jwks_url: String,
+    pub is_development: bool,
+}
+
+/// Every identity provider of every council (the directory used to route a token).
+pub async fn providers(db: &DatabaseConnection) -> DomainResult<Vec<Provider>> {
+    let rows = e::identity_provider::Entity::find()
+        .order_by_asc(e::identity_provider::Column::Id)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|p| Provider {
+            tenant_id: p.tenant_id,
+            issuer: p.issuer,
+            audience: p.audience,
+            jwks_url: p.jwks_url,
+            is_development: p.is_development,
+        })
+        .collect())
+}
+
+/// Points every development identity provider at the running gateway's JWKS URL.
+pub async fn point_development_providers(
+    db: &DatabaseConnection,
+    jwks_url: &str,
+) -> DomainResult<u64> {
+    let mut changed = 0;
+    for p in providers(db).await? {
+        if !p.is_development || p.jwks_url == jwks_url {
+            continue;
+        }
+        let txn = begin_for_tenant(db, p.tenant_id).await?;
+        let res = e::identity_provider::Entity::update_many()
+            .col_expr(e::identity_provider::Column::JwksUrl, Expr::value(jwks_url))
+            .filter(e::identity_provider::Column::TenantId.eq(p.tenant_id))
+            .filter(e::identity_provider::Column::IsDevelopment.eq(true))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        changed += res.rows_affected;
+    }
+    Ok(changed)
+}
+
+/// The account of (issuer, subject) in one of the given tenants, active or not.
+pub async fn find_account(
+    db: &DatabaseConnection,
+    tenants: &[Uuid],
+    issuer: &str,
+    subject: &str,
+) -> DomainResult<Option<e::user::Model>> {
+    for tenant in tenants {
+        let txn = begin_for_tenant(db, *tenant).await?;
+        let user = e::user::Entity::find()
+            .filter(e::user::Column::TenantId.eq(*tenant))
+            .filter(e::user::Column::Issuer.eq(issuer))
+            .filter(e::user::Column::Subject.eq(subject))
+            .one(&txn)
+            .await?;
+        txn.commit().await?;
+        if user.is_some() {
+            return Ok(user);
+        }
+    }
+    Ok(None)
+}
+
+/// The account with this email, in whichever council holds it.
+pub async fn find_by_email(
+    db: &DatabaseConnection,
+    email: &str,
+) -> DomainResult<Option<e::user::Model>> {
+    let tenants = e::tenant::Entity::find()
+        .order_by_asc(e::tenant::Column::Id)
+        .all(db)
+        .await?;
+    for tenant in tenants {
+        let txn = begin_for_tenant(db, tenant.id).await?;
+        let user = e::user::Entity::find()
+            .filter(e::user::Column::TenantId.eq(tenant.id))
+            .filter(e::user::Column::Email.eq(email.trim().to_lowercase()))
+            .one(&txn)
+            .await?;
+        txn.commit().await?;
+        if user.is_some() {
+            return Ok(user);
+        }
+    }
+    Ok(None)
+}
+
+/// The signed-in user, as found when their token was checked.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub user_id: Uuid,
+    pub tenant_id: Uuid,
+    pub issuer: String,
+    pub subject: String,
+}
+
+/// A home membership as the user sees it.
+#[derive(Debug, Clone)]
+pub struct Membership {
+    pub id: Uuid,
+    pub home_id: Uuid,
+    pub home_name: String,
+    pub role: HomeRole,
+    pub start_date: chrono::NaiveDate,
+    pub end_date: Option<chrono::NaiveDate>,
+}
+
+/// What `me` shows: the user, their council, memberships and council-wide roles.
+#[derive(Debug, Clone)]
+pub struct Me {
+    pub user: e::user::Model,
+    pub tenant: e::tenant::Model,
+    pub memberships: Vec<Membership>,
+    pub roles: Vec<TenantRoleKind>,
+}
+
+/// Loads the signed-in user's own view in three queries, whatever the number of memberships.
+pub async fn me(db: &DatabaseConnection, who: &Identity) -> DomainResult<Me> {
+    let txn = begin_for_tenant(db, who.tenant_id).await?;
+    let user = e::user::Entity::find_by_id(who.user_id)
+        .filter(e::user::Column::TenantId.eq(who.tenant_id))
+        .find_also_related(e::tenant::Entity)
+        .one(&txn)
+        .await?;
+    let Some((user, Some(tenant))) = user else {
+        return Err(crate::DomainError::NotFound);
+    };
+    let memberships = e::home_membership::Entity::find()
+        .filter(e::home_membership::Column::UserId.eq(user.id))
+        .find_also_related(e::home::Entity)
+        .order_by_asc(e::home_membership::Column::StartDate)
+        .order_by_asc(e::home_membership::Column::Id)
+        .all(&txn)
+        .await?
+        .into_iter()
+        .filter_map(|(m, h)| {
+            h.map(|h| Membership {
+                id: m.id,
+                home_id: h.id,
+                home_name: h.name,
+                role: m.role,
+                start_date: m.start_date,
+                end_date: m.end_date,
+            })
+        })
+        .collect();
+    let roles = e::tenant_role::Entity::find()
+        .filter(e::tenant_role::Column::UserId.eq(user.id))
+        .filter(e::tenant_role::Column::RevokedAt.is_null())
+        .order_by_asc(e::tenant_role::Column::Role)
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|r| r.role)
+        .collect();
+    txn.commit().await?;
+    Ok(Me {
+        user,
+        tenant,
+        memberships,
+        roles,
+    })
+}

@@ -1,0 +1,8 @@
+//! The care rules of KeyCare: functions over a database connection that know nothing of
+//! GraphQL or HTTP.
+
+pub mod db;
+pub mod error;
+pub mod identity;
+
+pub use error::{DomainError, DomainResult};

@@ -1,0 +1,11 @@
+//! The KeyCare GraphQL schema: types and resolvers, no SQL. Resolvers parse input, call the
+//! domain crate and map its results.
+
+mod error;
+mod ids;
+mod me;
+mod schema;
+
+pub use error::to_graphql;
+pub use ids::{global_id, parse_global_id};
+pub use schema::{KeyCareSchema, SchemaDeps, build_schema, sdl};

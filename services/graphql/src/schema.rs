@@ -1,0 +1,49 @@
+//! Building the schema with its limits.
+
+use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema};
+use sea_orm::DatabaseConnection;
+
+/// The root query.
+pub struct Query;
+
+#[Object]
+impl Query {
+    /// The version of the KeyCare API this server implements.
+    async fn api_version(&self) -> &'static str {
+        env!("CARGO_PKG_VERSION")
+    }
+
+    /// The signed-in user, their council, home memberships and roles.
+    async fn me(&self, ctx: &async_graphql::Context<'_>) -> async_graphql::Result<crate::me::Me> {
+        crate::me::resolve(ctx).await
+    }
+}
+
+/// The KeyCare schema.
+pub type KeyCareSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// What the resolvers need from the running server.
+#[derive(Clone)]
+pub struct SchemaDeps {
+    pub db: DatabaseConnection,
+}
+
+/// Depth and complexity limits per operation (API.md: limits).
+pub const MAX_DEPTH: usize = 12;
+pub const MAX_COMPLEXITY: usize = 2_000;
+
+/// Builds the schema for a running server.
+pub fn build_schema(deps: SchemaDeps) -> KeyCareSchema {
+    Schema::build(Query, EmptyMutation, EmptySubscription)
+        .data(deps.db)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .finish()
+}
+
+/// The SDL of the schema (the committed `schema/schema.graphql`).
+pub fn sdl() -> String {
+    Schema::build(Query, EmptyMutation, EmptySubscription)
+        .finish()
+        .sdl()
+}

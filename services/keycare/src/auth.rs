@@ -1,0 +1,160 @@
+//! Authentication of every request: a bearer token from one of the councils' issuers,
+//! verified against that issuer's keys, naming an active KeyCare account.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use keycare_auth::{
+    AuthError, IssuerSettings, Verifier, VerifierOptions, bearer_token, peek_issuer,
+};
+use keycare_domain::identity::{self, Identity, Provider};
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::RwLock;
+
+/// How often an unknown issuer may trigger a reload of the issuer directory.
+const DIRECTORY_RELOAD: Duration = Duration::from_secs(5);
+
+/// Checks bearer tokens and finds their accounts.
+#[derive(Clone)]
+pub struct Authenticator {
+    db: DatabaseConnection,
+    verifier: Verifier,
+    /// Whether the local development issuer is on; its providers are ignored otherwise.
+    development: bool,
+    directory: Arc<RwLock<Directory>>,
+}
+
+struct Directory {
+    providers: Vec<Provider>,
+    loaded: Option<Instant>,
+}
+
+impl Authenticator {
+    pub fn new(db: DatabaseConnection, development: bool) -> Self {
+        Authenticator {
+            db,
+            verifier: Verifier::new(keycare_auth::http_client(), VerifierOptions::default()),
+            development,
+            directory: Arc::new(RwLock::new(Directory {
+                providers: Vec::new(),
+                loaded: None,
+            })),
+        }
+    }
+
+    /// The providers trusted for `issuer`, reloading the directory when it may be stale.
+    async fn providers_for(&self, issuer: &str) -> Result<Vec<Provider>, AuthError> {
+        let matching = |d: &Directory| -> Vec<Provider> {
+            d.providers
+                .iter()
+                .filter(|p| p.issuer == issuer && (self.development || !p.is_development))
+                .cloned()
+                .collect()
+        };
+        {
+            let dir = self.directory.read().await;
+            let found = matching(&dir);
+            let fresh = dir.loaded.is_some_and(|t| t.elapsed() < DIRECTORY_RELOAD);
+            if !found.is_empty() || fresh {
+                return Ok(found);
+            }
+        }
+        let mut dir = self.directory.write().await;
+        if !dir.loaded.is_some_and(|t| t.elapsed() < DIRECTORY_RELOAD) {
+            dir.providers = identity::providers(&self.db).await.map_err(|e| {
+                tracing::error!(error = %e, "loading identity providers failed");
+                AuthError::Config("the issuer directory could not be read".into())
+            })?;
+            dir.loaded = Some(Instant::now());
+        }
+        Ok(matching(&dir))
+    }
+
+    /// The signed-in identity of a request with this `Authorization` header.
+    pub async fn authenticate(&self, header: Option<&str>) -> Result<Identity, AuthError> {
+        let token = bearer_token(header)?;
+        let issuer = peek_issuer(token)?;
+        let providers = self.providers_for(&issuer).await?;
+        if providers.is_empty() {
+            return Err(AuthError::WrongIssuer);
+        }
+        // Councils sharing an issuer with the same settings are verified once.
+        let mut last_err = AuthError::WrongIssuer;
+        let mut tried: Vec<IssuerSettings> = Vec::new();
+        for p in &providers {
+            let settings = IssuerSettings {
+                issuer: p.issuer.clone(),
+                audience: p.audience.clone(),
+                jwks_url: p.jwks_url.clone(),
+            };
+            if tried.contains(&settings) {
+                continue;
+            }
+            match self.verifier.verify(token, &settings).await {
+                Ok(claims) => {
+                    let tenants: Vec<_> = providers
+                        .iter()
+                        .filter(|q| {
+                            q.audience == settings.audience && q.jwks_url == settings.jwks_url
+                        })
+                        .map(|q| q.tenant_id)
+                        .collect();
+                    let user = identity::find_account(&self.db, &tenants, &claims.iss, &claims.sub)
+                        .await
+                        .map_err(|e| {
+                            tracing::error!(error = %e, "account lookup failed");
+                            AuthError::Config("the account could not be looked up".into())
+                        })?
+                        .ok_or(AuthError::UnknownAccount)?;
+                    if !user.active {
+                        return Err(AuthError::Deactivated);
+                    }
+                    return Ok(Identity {
+                        user_id: user.id,
+                        tenant_id: user.tenant_id,
+                        issuer: claims.iss,
+                        subject: claims.sub,
+                    });
+                }
+                Err(e) => last_err = e,
+            }
+            tried.push(settings);
+        }
+        Err(last_err)
+    }
+}
+
+/// The HTTP answer to a failed authentication: 401 (403 for a deactivated account) with a
+/// GraphQL error body naming the reason.
+pub fn rejection(err: &AuthError) -> Response {
+    let code = err.code();
+    let status = match code {
+        "FORBIDDEN" => StatusCode::FORBIDDEN,
+        "UNAUTHENTICATED" => StatusCode::UNAUTHORIZED,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let code = if status == StatusCode::INTERNAL_SERVER_ERROR {
+        "INTERNAL"
+    } else {
+        code
+    };
+    let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
+        tracing::error!(error = %err, "authentication failed on the server side");
+        "authentication is unavailable; try again later".to_owned()
+    } else {
+        err.to_string()
+    };
+    let body = serde_json::json!({
+        "data": null,
+        "errors": [{ "message": message, "extensions": { "code": code } }],
+    });
+    let mut res = (status, axum::Json(body)).into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        res.headers_mut().insert(
+            axum::http::header::WWW_AUTHENTICATE,
+            axum::http::HeaderValue::from_static("Bearer"),
+        );
+    }
+    res
+}

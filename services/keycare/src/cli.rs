@@ -1,0 +1,234 @@
+//! The command line of API.md: `serve`, `migrate`, `seed`, `token`, `schema`.
+
+use crate::config::{Config, Overrides, ServeOverrides};
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use keycare_migration::{Migrator, MigratorTrait};
+use sea_orm::DatabaseConnection;
+
+/// KeyCare: the records platform for council children's homes.
+#[derive(Debug, Parser)]
+#[command(name = "keycare", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub overrides: Overrides,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the gateway (applies pending migrations first).
+    Serve {
+        /// Load the demo data into an empty database and turn on the local development issuer.
+        #[arg(long)]
+        demo: bool,
+        /// Address to listen on [default: 127.0.0.1:8080]
+        #[arg(long)]
+        addr: Option<String>,
+        /// URL clients reach the gateway at [default: http://ADDR]
+        #[arg(long)]
+        public_url: Option<String>,
+        /// development or production [default: development]
+        #[arg(long)]
+        environment: Option<String>,
+    },
+    /// Schema migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Load data.
+    Seed {
+        #[command(subcommand)]
+        what: SeedWhat,
+    },
+    /// Print a bearer token for a user, signed by the local development issuer.
+    Token {
+        /// The user's email, e.g. keycarer.oak@northshire.example
+        email: String,
+        /// How long the token is valid, in minutes.
+        #[arg(long, default_value_t = 480)]
+        ttl_minutes: u64,
+    },
+    /// Print the GraphQL schema (SDL), the same text as schema/schema.graphql.
+    Schema,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateAction {
+    /// Apply all pending migrations.
+    Up,
+    /// Roll back the most recent migration (or --all).
+    Down {
+        /// Roll back every migration.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Show which migrations are applied.
+    Status,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SeedWhat {
+    /// The demo councils, homes, users and children of the README (idempotent).
+    Demo,
+    /// Synthetic county-scale data for benchmarks, deterministic for a seed.
+    Scale {
+        #[arg(long, default_value_t = 3)]
+        tenants: u32,
+        #[arg(long, default_value_t = 40)]
+        homes: u32,
+        /// Children in placement now, per tenant.
+        #[arg(long, default_value_t = 320)]
+        children: u32,
+        #[arg(long, default_value_t = 10)]
+        years: u32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+async fn open(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    Ok(keycare_domain::db::connect(&config.database_url, config.max_connections).await?)
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve {
+            demo,
+            addr,
+            public_url,
+            environment,
+        } => {
+            let serve = ServeOverrides {
+                addr,
+                public_url,
+                environment,
+                demo,
+            };
+            let config = Config::load(&cli.overrides, &serve)?;
+            crate::server::serve(config, demo).await
+        }
+        Command::Migrate { action } => {
+            let config = Config::load(&cli.overrides, &ServeOverrides::default())?;
+            let db = open(&config).await?;
+            match action {
+                MigrateAction::Up => {
+                    Migrator::up(&db, None).await.context("migrate up")?;
+                    println!("migrations applied");
+                }
+                MigrateAction::Down { all } => {
+                    let steps = if all { None } else { Some(1) };
+                    Migrator::down(&db, steps).await.context("migrate down")?;
+                    println!(
+                        "rolled back {}",
+                        if all {
+                            "all migrations"
+                        } else {
+                            "one migration"
+                        }
+                    );
+                }
+                MigrateAction::Status => {
+                    for m in Migrator::get_migration_with_status(&db).await? {
+                        println!(
+                            "{:<12} {}",
+                            format!("{:?}", m.status()).to_lowercase(),
+                            m.name()
+                        );
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::Seed { what } => {
+            let config = Config::load(&cli.overrides, &ServeOverrides::default())?;
+            let db = open(&config).await?;
+            Migrator::up(&db, None).await.context("migrate up")?;
+            match what {
+                SeedWhat::Demo => {
+                    let report = keycare_seed::demo::seed_demo(&db).await?;
+                    println!("{report}");
+                }
+                SeedWhat::Scale {
+                    tenants,
+                    homes,
+                    children,
+                    years,
+                    seed,
+                } => {
+                    if tenants == 0 || homes == 0 || children == 0 || years == 0 {
+                        bail!(
+                            "seed scale: --tenants, --homes, --children and --years must each be at least 1"
+                        );
+                    }
+                    let opts = keycare_seed::scale::ScaleOptions {
+                        tenants,
+                        homes,
+                        children,
+                        years,
+                        seed,
+                        ..Default::default()
+                    };
+                    let mut last = std::time::Instant::now();
+                    let report = keycare_seed::scale::seed_scale(&db, &opts, |phase, rows| {
+                        if last.elapsed().as_secs() >= 2 {
+                            eprintln!("  {phase}: {rows} rows");
+                            last = std::time::Instant::now();
+                        }
+                    })
+                    .await?;
+                    println!(
+                        "seeded {} rows in {:.1} s ({:.0} rows/s)",
+                        report.rows,
+                        report.elapsed.as_secs_f64(),
+                        report.rows_per_second()
+                    );
+                    for (table, rows) in &report.per_table {
+                        println!("  {table:<28} {rows:>10}");
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::Token { email, ttl_minutes } => {
+            let config = Config::load(&cli.overrides, &ServeOverrides::default())?;
+            if config.environment == crate::config::Environment::Production {
+                bail!("token: the local development issuer is not available in production");
+            }
+            let db = open(&config).await?;
+            Migrator::up(&db, None).await.context("migrate up")?;
+            let user = keycare_domain::identity::find_by_email(&db, &email)
+                .await?
+                .with_context(|| {
+                    format!("token: no user with email {email}; the demo users are listed in the README (load them with `keycare seed demo`)")
+                })?;
+            let providers = keycare_domain::identity::providers(&db).await?;
+            let dev = providers.iter().any(|p| {
+                p.tenant_id == user.tenant_id && p.is_development && p.issuer == user.issuer
+            });
+            if !dev || user.issuer != keycare_seed::demo::DEV_ISSUER {
+                bail!(
+                    "token: the local development issuer is not configured for {email}'s council (it signs tokens for the demo data only: run `keycare serve --demo`)"
+                );
+            }
+            let issuer = keycare_auth::DevIssuer::load_or_create(
+                &config.data_dir,
+                keycare_seed::demo::DEV_ISSUER,
+                keycare_seed::demo::DEV_AUDIENCE,
+            )?;
+            let token = issuer.sign(
+                &user.subject,
+                Some(&user.email),
+                std::time::Duration::from_secs(ttl_minutes.max(1) * 60),
+            )?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Schema => {
+            print!("{}", keycare_graphql::sdl());
+            Ok(())
+        }
+    }
+}

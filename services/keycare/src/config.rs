@@ -1,0 +1,175 @@
+//! Configuration: flags, then `KEYCARE_*` environment variables, then an optional
+//! `keycare.toml`, then documented defaults. A bad setting stops start-up naming it.
+
+use anyhow::{Context, anyhow, bail};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Settings a command may take from flags or the environment (clap fills these).
+#[derive(Debug, Default, Clone, clap::Args)]
+pub struct Overrides {
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB [default: sqlite://keycare.db]
+    #[arg(long, env = "KEYCARE_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Directory for local state such as the development issuer's key [default: keycare-data]
+    #[arg(long, env = "KEYCARE_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Configuration file [default: keycare.toml, if present]
+    #[arg(long, env = "KEYCARE_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+}
+
+/// The `keycare.toml` file: every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    addr: Option<String>,
+    public_url: Option<String>,
+    environment: Option<String>,
+    dev_issuer: Option<bool>,
+    max_connections: Option<u32>,
+}
+
+/// Where the gateway runs: production refuses development conveniences.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+/// The resolved configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub data_dir: PathBuf,
+    pub addr: SocketAddr,
+    /// The URL clients reach the gateway at (used for the development issuer's URLs).
+    pub public_url: String,
+    pub environment: Environment,
+    /// Whether the local development issuer is on (signs tokens for `keycare token`).
+    pub dev_issuer: bool,
+    pub max_connections: u32,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://keycare.db";
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+
+/// Settings only `serve` takes.
+#[derive(Debug, Default, Clone)]
+pub struct ServeOverrides {
+    pub addr: Option<String>,
+    pub public_url: Option<String>,
+    pub environment: Option<String>,
+    pub demo: bool,
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn read_file(explicit: Option<&Path>) -> anyhow::Result<FileConfig> {
+    let (path, required) = match explicit {
+        Some(p) => (p.to_path_buf(), true),
+        None => (PathBuf::from("keycare.toml"), false),
+    };
+    if !path.exists() {
+        if required {
+            bail!(
+                "configuration file {} does not exist (--config / KEYCARE_CONFIG)",
+                path.display()
+            );
+        }
+        return Ok(FileConfig::default());
+    }
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read configuration file {}", path.display()))?;
+    toml::from_str(&text)
+        .map_err(|e| anyhow!("configuration file {}: {}", path.display(), e.message()))
+}
+
+impl Config {
+    /// Resolves the configuration for a command.
+    pub fn load(o: &Overrides, s: &ServeOverrides) -> anyhow::Result<Config> {
+        let file = read_file(o.config.as_deref())?;
+        let database_url = o
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let data_dir = o
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("keycare-data"));
+        let addr_text = s
+            .addr
+            .clone()
+            .or_else(|| env("KEYCARE_ADDR"))
+            .or(file.addr)
+            .unwrap_or_else(|| DEFAULT_ADDR.to_owned());
+        let addr: SocketAddr = addr_text.parse().map_err(|_| {
+            anyhow!("setting addr (--addr / KEYCARE_ADDR): {addr_text:?} is not a socket address such as 127.0.0.1:8080")
+        })?;
+        let environment = match s
+            .environment
+            .clone()
+            .or_else(|| env("KEYCARE_ENVIRONMENT"))
+            .or(file.environment)
+            .as_deref()
+        {
+            None | Some("development") => Environment::Development,
+            Some("production") => Environment::Production,
+            Some(other) => bail!(
+                "setting environment (--environment / KEYCARE_ENVIRONMENT): {other:?} is not one of development, production"
+            ),
+        };
+        let dev_issuer = match env("KEYCARE_DEV_ISSUER") {
+            Some(v) => parse_bool("dev_issuer (KEYCARE_DEV_ISSUER)", &v)?,
+            None => file.dev_issuer.unwrap_or(false),
+        } || s.demo;
+        if dev_issuer && environment == Environment::Production {
+            bail!(
+                "setting dev_issuer: the local development issuer cannot run with environment = production; remove --demo / KEYCARE_DEV_ISSUER"
+            );
+        }
+        let max_connections = match env("KEYCARE_MAX_CONNECTIONS") {
+            Some(v) => v.parse().map_err(|_| {
+                anyhow!("setting max_connections (KEYCARE_MAX_CONNECTIONS): {v:?} is not a number")
+            })?,
+            None => file.max_connections.unwrap_or(16),
+        };
+        if max_connections == 0 {
+            bail!("setting max_connections must be at least 1");
+        }
+        let public_url = s
+            .public_url
+            .clone()
+            .or_else(|| env("KEYCARE_PUBLIC_URL"))
+            .or(file.public_url)
+            .unwrap_or_else(|| format!("http://{addr}"));
+        let public_url = public_url.trim_end_matches('/').to_owned();
+        url::Url::parse(&public_url).map_err(|_| {
+            anyhow!("setting public_url (--public-url / KEYCARE_PUBLIC_URL): {public_url:?} is not a URL")
+        })?;
+        Ok(Config {
+            database_url,
+            data_dir,
+            addr,
+            public_url,
+            environment,
+            dev_issuer,
+            max_connections,
+        })
+    }
+}
+
+fn parse_bool(name: &str, v: &str) -> anyhow::Result<bool> {
+    match v {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => bail!("setting {name}: {v:?} is not true or false"),
+    }
+}

@@ -1,0 +1,213 @@
+//! The HTTP gateway: routes, shared state, start-up and graceful shutdown.
+
+use crate::auth::{Authenticator, rejection};
+use crate::config::Config;
+use anyhow::Context;
+use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::header::AUTHORIZATION;
+use axum::http::{HeaderMap, HeaderName, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use keycare_auth::DevIssuer;
+use keycare_domain::identity;
+use keycare_graphql::{KeyCareSchema, SchemaDeps};
+use keycare_migration::{Migrator, MigratorTrait};
+use keycare_seed::demo::{DEV_AUDIENCE, DEV_ISSUER};
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use std::time::Instant;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+/// Largest request body accepted (queries and mutations are small; documents go elsewhere).
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Shared state of the gateway.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub schema: KeyCareSchema,
+    pub auth: Authenticator,
+}
+
+/// Builds the router of API.md (plus the development issuer's routes when it is on).
+pub fn router(state: AppState, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let dev_routes = dev_issuer.map(|d| d.router()).unwrap_or_default();
+    Router::new()
+        .route("/graphql", get(graphiql_or_query).post(graphql))
+        .route("/schema.graphql", get(schema_sdl))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .with_state(state)
+        .merge(dev_routes)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// Every GraphQL request carries a verified identity; without one it is refused before
+/// the schema sees it.
+async fn graphql(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    req: GraphQLRequest,
+) -> Response {
+    let header = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
+    match state.auth.authenticate(header).await {
+        Ok(identity) => {
+            GraphQLResponse::from(state.schema.execute(req.into_inner().data(identity)).await)
+                .into_response()
+        }
+        Err(err) => rejection(&err),
+    }
+}
+
+/// GraphiQL for a browser; a query in the URL is executed instead.
+async fn graphiql_or_query(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
+    if let Some(query) = uri.query().filter(|q| q.contains("query=")) {
+        let header = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let identity = match state.auth.authenticate(header).await {
+            Ok(identity) => identity,
+            Err(err) => return rejection(&err),
+        };
+        return match async_graphql::http::parse_query_string(query) {
+            Ok(req) => GraphQLResponse::from(state.schema.execute(req.data(identity)).await)
+                .into_response(),
+            Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+        };
+    }
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql/ws")
+            .title("KeyCare GraphiQL")
+            .finish(),
+    )
+    .into_response()
+}
+
+async fn schema_sdl() -> impl IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; charset=utf-8",
+        )],
+        keycare_graphql::sdl(),
+    )
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Ready when the database answers and no migration is pending.
+async fn readyz(State(state): State<AppState>) -> Response {
+    let database = keycare_domain::db::ping(&state.db).await;
+    let pending = if database {
+        Migrator::get_pending_migrations(&state.db)
+            .await
+            .map(|p| p.len())
+            .ok()
+    } else {
+        None
+    };
+    let ready = database && pending == Some(0);
+    let body = serde_json::json!({
+        "ready": ready,
+        "database": if database { "reachable" } else { "unreachable" },
+        "pendingMigrations": pending,
+    });
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body)).into_response()
+}
+
+/// Runs the gateway until Ctrl-C or SIGTERM.
+pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    let started = Instant::now();
+    init_tracing();
+    let db = keycare_domain::db::connect(&config.database_url, config.max_connections).await?;
+    Migrator::up(&db, None).await.context(
+        "applying migrations failed; run `keycare migrate status` to see where the database stands",
+    )?;
+    if demo {
+        let report = keycare_seed::demo::seed_demo(&db).await?;
+        tracing::info!(%report, "demo data ready");
+    }
+    let dev_issuer = if config.dev_issuer {
+        let dev = DevIssuer::load_or_create(&config.data_dir, DEV_ISSUER, DEV_AUDIENCE)
+            .with_context(|| {
+                format!(
+                    "the development issuer's key in {} (--data-dir / KEYCARE_DATA_DIR)",
+                    config.data_dir.display()
+                )
+            })?;
+        let jwks_url = format!(
+            "{}{}/jwks.json",
+            config.public_url,
+            keycare_auth::DEV_ISSUER_PATH
+        );
+        identity::point_development_providers(&db, &jwks_url).await?;
+        tracing::info!(%jwks_url, "local development issuer on: `keycare token EMAIL` prints tokens");
+        Some(Arc::new(dev))
+    } else {
+        None
+    };
+    let schema = keycare_graphql::build_schema(SchemaDeps { db: db.clone() });
+    let auth = Authenticator::new(db.clone(), dev_issuer.is_some());
+    let state = AppState { db, schema, auth };
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {} (--addr / KEYCARE_ADDR): is another server using it?",
+                config.addr
+            )
+        })?;
+    let local = listener.local_addr()?;
+    tracing::info!(
+        addr = %local,
+        ready_ms = started.elapsed().as_millis() as u64,
+        "KeyCare listening; GraphiQL at http://{local}/graphql"
+    );
+    println!("KeyCare listening on http://{local} (GraphiQL at http://{local}/graphql)");
+    axum::serve(listener, router(state, dev_issuer))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("server stopped with an error")
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("KEYCARE_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
