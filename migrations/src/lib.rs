@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_initial;
 mod m20261125_000002_rules;
 mod m20261125_000003_postgres_security;
+mod m20261125_000004_browser_sessions;
 pub mod tables;
 
 /// The PostgreSQL role requests run as: it neither owns the tables nor bypasses RLS.
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_initial::Migration),
             Box::new(m20261125_000002_rules::Migration),
             Box::new(m20261125_000003_postgres_security::Migration),
+            Box::new(m20261125_000004_browser_sessions::Migration),
         ]
     }
 }

@@ -19,7 +19,8 @@ const CURRENT_TENANT: &str = "NULLIF(current_setting('app.tenant_id', true), '')
 /// the public identifiers of their identity providers.
 const DIRECTORY_TABLES: &[&str] = &["tenants", "identity_providers"];
 
-fn policy_sql(table: &str) -> String {
+/// Row-level security with FORCE and the tenant policy for one table.
+pub(crate) fn tenant_wall_sql(table: &str) -> String {
     let column = if table == "tenants" {
         "id"
     } else {
@@ -64,7 +65,7 @@ impl MigrationTrait for Migration {
         db.execute_unprepared(&format!("GRANT {APP_ROLE} TO CURRENT_USER"))
             .await?;
         for table in tables(DbBackend::Postgres) {
-            db.execute_unprepared(&policy_sql(table.name)).await?;
+            db.execute_unprepared(&tenant_wall_sql(table.name)).await?;
             if table.name == "access_events" {
                 db.execute_unprepared(&format!(
                     "GRANT SELECT, INSERT ON access_events TO {APP_ROLE}"

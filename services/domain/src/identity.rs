@@ -20,6 +20,8 @@ pub struct Provider {
     pub issuer: String,
     pub audience: String,
     pub jwks_url: String,
+    /// OAuth client id for browser sign-in, when the council enabled it.
+    pub client_id: Option<String>,
     pub is_development: bool,
 }
 
@@ -36,6 +38,7 @@ pub async fn providers(db: &DatabaseConnection) -> DomainResult<Vec<Provider>> {
             issuer: p.issuer,
             audience: p.audience,
             jwks_url: p.jwks_url,
+            client_id: p.client_id,
             is_development: p.is_development,
         })
         .collect())
@@ -118,6 +121,8 @@ pub struct Identity {
     pub tenant_id: Uuid,
     pub issuer: String,
     pub subject: String,
+    /// When the credential (token or browser session) stops being valid.
+    pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// A home membership as the user sees it.

@@ -4,5 +4,6 @@
 pub mod db;
 pub mod error;
 pub mod identity;
+pub mod sessions;
 
 pub use error::{DomainError, DomainResult};

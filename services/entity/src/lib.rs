@@ -30,6 +30,7 @@ pub mod home_membership;
 pub mod identity_provider;
 pub mod key_session;
 pub mod key_team_assignment;
+pub mod login_flow;
 pub mod medication_record;
 pub mod missing_episode;
 pub mod monthly_summary;
@@ -49,6 +50,7 @@ pub mod tenant;
 pub mod tenant_role;
 pub mod timescale_setting;
 pub mod user;
+pub mod web_session;
 pub mod weekly_plan;
 
 /// Names of the rules the database keeps with partial unique indexes (shared by the

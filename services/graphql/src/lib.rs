@@ -4,8 +4,13 @@
 mod error;
 mod ids;
 mod me;
+mod scalars;
 mod schema;
+mod subscription;
 
 pub use error::to_graphql;
 pub use ids::{global_id, parse_global_id};
 pub use schema::{KeyCareSchema, SchemaDeps, build_schema, sdl};
+
+#[cfg(test)]
+mod sdl_test;

@@ -2,15 +2,17 @@
 
 use crate::error::gql;
 use crate::ids::global_id;
+use crate::scalars::Date;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use keycare_domain::identity::{self, Identity};
 use keycare_entity::enums::{HomeRole, TenantRoleKind};
 use sea_orm::DatabaseConnection;
 
-/// The signed-in user: who they are, their council, the homes they belong to and their
-/// council-wide roles.
+/// What `me` returns.
 pub struct Me(identity::Me);
 
+/// The signed-in user: who they are, their council, the homes they belong to and their
+/// council-wide roles.
 #[Object]
 impl Me {
     /// Global id of the user.
@@ -50,8 +52,8 @@ impl Me {
                 home_id: global_id("Home", m.home_id),
                 home_name: m.home_name.clone(),
                 role: m.role,
-                start_date: m.start_date,
-                end_date: m.end_date,
+                start_date: m.start_date.into(),
+                end_date: m.end_date.map(Date),
             })
             .collect()
     }
@@ -82,9 +84,9 @@ pub struct HomeMembership {
     /// Role in the home.
     pub role: HomeRole,
     /// First day of the membership.
-    pub start_date: chrono::NaiveDate,
+    pub start_date: Date,
     /// Last day, once ended.
-    pub end_date: Option<chrono::NaiveDate>,
+    pub end_date: Option<Date>,
 }
 
 /// Resolves `me` for the signed-in caller.

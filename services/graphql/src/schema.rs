@@ -1,6 +1,7 @@
 //! Building the schema with its limits.
 
-use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema};
+use crate::subscription::Subscription;
+use async_graphql::{EmptyMutation, Object, Schema};
 use sea_orm::DatabaseConnection;
 
 /// The root query.
@@ -20,7 +21,7 @@ impl Query {
 }
 
 /// The KeyCare schema.
-pub type KeyCareSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type KeyCareSchema = Schema<Query, EmptyMutation, Subscription>;
 
 /// What the resolvers need from the running server.
 #[derive(Clone)]
@@ -34,7 +35,7 @@ pub const MAX_COMPLEXITY: usize = 2_000;
 
 /// Builds the schema for a running server.
 pub fn build_schema(deps: SchemaDeps) -> KeyCareSchema {
-    Schema::build(Query, EmptyMutation, EmptySubscription)
+    Schema::build(Query, EmptyMutation, Subscription)
         .data(deps.db)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
@@ -43,7 +44,7 @@ pub fn build_schema(deps: SchemaDeps) -> KeyCareSchema {
 
 /// The SDL of the schema (the committed `schema/schema.graphql`).
 pub fn sdl() -> String {
-    Schema::build(Query, EmptyMutation, EmptySubscription)
+    Schema::build(Query, EmptyMutation, Subscription)
         .finish()
         .sdl()
 }

@@ -1,12 +1,15 @@
 //! Authentication of every request: a bearer token from one of the councils' issuers,
 //! verified against that issuer's keys, naming an active KeyCare account.
 
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
+use axum::http::header::AUTHORIZATION;
 use axum::response::{IntoResponse, Response};
 use keycare_auth::{
     AuthError, IssuerSettings, Verifier, VerifierOptions, bearer_token, peek_issuer,
 };
 use keycare_domain::identity::{self, Identity, Provider};
+use keycare_domain::sessions;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -31,16 +34,25 @@ struct Directory {
 }
 
 impl Authenticator {
-    pub fn new(db: DatabaseConnection, development: bool) -> Self {
+    pub fn new(db: DatabaseConnection, development: bool, refetch_interval: Duration) -> Self {
+        let opts = VerifierOptions {
+            min_refetch_interval: refetch_interval,
+            ..VerifierOptions::default()
+        };
         Authenticator {
             db,
-            verifier: Verifier::new(keycare_auth::http_client(), VerifierOptions::default()),
+            verifier: Verifier::new(keycare_auth::http_client(), opts),
             development,
             directory: Arc::new(RwLock::new(Directory {
                 providers: Vec::new(),
                 loaded: None,
             })),
         }
+    }
+
+    /// The verifier (shared with browser sign-in).
+    pub fn verifier(&self) -> &Verifier {
+        &self.verifier
     }
 
     /// The providers trusted for `issuer`, reloading the directory when it may be stale.
@@ -69,6 +81,43 @@ impl Authenticator {
             dir.loaded = Some(Instant::now());
         }
         Ok(matching(&dir))
+    }
+
+    /// The signed-in identity of a request: its bearer token or, without an `Authorization`
+    /// header, its browser session cookie.
+    pub async fn authenticate_request(&self, headers: &HeaderMap) -> Result<Identity, AuthError> {
+        let header = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
+        if header.is_none() {
+            if let Some(cookie) = crate::browser::session_cookie(headers) {
+                return self.authenticate_session(&cookie).await;
+            }
+        }
+        self.authenticate(header).await
+    }
+
+    /// The identity of a browser session cookie.
+    pub async fn authenticate_session(&self, cookie: &str) -> Result<Identity, AuthError> {
+        let found = sessions::find_session(&self.db, cookie)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "session lookup failed");
+                AuthError::Config("the session could not be looked up".into())
+            })?;
+        let Some((user, expires_at)) = found else {
+            return Err(AuthError::Malformed(
+                "the session has ended; sign in again".into(),
+            ));
+        };
+        if !user.active {
+            return Err(AuthError::Deactivated);
+        }
+        Ok(Identity {
+            user_id: user.id,
+            tenant_id: user.tenant_id,
+            issuer: user.issuer,
+            subject: user.subject,
+            expires_at,
+        })
     }
 
     /// The signed-in identity of a request with this `Authorization` header.
@@ -115,6 +164,8 @@ impl Authenticator {
                         tenant_id: user.tenant_id,
                         issuer: claims.iss,
                         subject: claims.sub,
+                        expires_at: chrono::DateTime::from_timestamp(claims.exp, 0)
+                            .unwrap_or_else(chrono::Utc::now),
                     });
                 }
                 Err(e) => last_err = e,

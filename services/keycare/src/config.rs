@@ -33,6 +33,23 @@ struct FileConfig {
     max_connections: Option<u32>,
 }
 
+impl Config {
+    /// Settings for running in tests: an in-memory-like SQLite file is not assumed; the caller
+    /// gives the database URL and data directory.
+    pub fn for_tests(database_url: String, data_dir: PathBuf) -> Config {
+        Config {
+            database_url,
+            data_dir,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            public_url: None,
+            environment: Environment::Development,
+            dev_issuer: false,
+            max_connections: 5,
+            jwks_refetch_interval: std::time::Duration::from_millis(50),
+        }
+    }
+}
+
 /// Where the gateway runs: production refuses development conveniences.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Environment {
@@ -46,12 +63,15 @@ pub struct Config {
     pub database_url: String,
     pub data_dir: PathBuf,
     pub addr: SocketAddr,
-    /// The URL clients reach the gateway at (used for the development issuer's URLs).
-    pub public_url: String,
+    /// The URL clients reach the gateway at (sign-in callbacks, the development issuer's
+    /// JWKS); by default `http://` and the address it listens on.
+    pub public_url: Option<String>,
     pub environment: Environment,
     /// Whether the local development issuer is on (signs tokens for `keycare token`).
     pub dev_issuer: bool,
     pub max_connections: u32,
+    /// Least time between two fetches of one issuer's keys on unknown key ids.
+    pub jwks_refetch_interval: std::time::Duration,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://keycare.db";
@@ -144,17 +164,31 @@ impl Config {
         if max_connections == 0 {
             bail!("setting max_connections must be at least 1");
         }
-        let public_url = s
+        let public_url = match s
             .public_url
             .clone()
             .or_else(|| env("KEYCARE_PUBLIC_URL"))
             .or(file.public_url)
-            .unwrap_or_else(|| format!("http://{addr}"));
-        let public_url = public_url.trim_end_matches('/').to_owned();
-        url::Url::parse(&public_url).map_err(|_| {
-            anyhow!("setting public_url (--public-url / KEYCARE_PUBLIC_URL): {public_url:?} is not a URL")
-        })?;
+        {
+            Some(u) => {
+                let u = u.trim_end_matches('/').to_owned();
+                match url::Url::parse(&u) {
+                    Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => Some(u),
+                    _ => bail!(
+                        "setting public_url (--public-url / KEYCARE_PUBLIC_URL): {u:?} is not an http(s) URL"
+                    ),
+                }
+            }
+            None => None,
+        };
+        let jwks_refetch_interval = match env("KEYCARE_JWKS_REFETCH_MS") {
+            Some(v) => std::time::Duration::from_millis(v.parse().map_err(|_| {
+                anyhow!("setting jwks_refetch_ms (KEYCARE_JWKS_REFETCH_MS): {v:?} is not a number of milliseconds")
+            })?),
+            None => std::time::Duration::from_secs(5),
+        };
         Ok(Config {
+            jwks_refetch_interval,
             database_url,
             data_dir,
             addr,

@@ -1,16 +1,11 @@
 //! `keycare`: the KeyCare gateway and its administration commands.
 
-mod auth;
-mod cli;
-mod config;
-mod server;
-
 use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = <cli::Cli as clap::Parser>::parse();
-    match cli::run(cli).await {
+    let cli = <keycare::cli::Cli as clap::Parser>::parse();
+    match keycare::cli::run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // One line that says what is wrong and how to fix it; details go to the log.

@@ -6,7 +6,6 @@ use anyhow::Context;
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, HeaderName, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -31,6 +30,10 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub schema: KeyCareSchema,
     pub auth: Authenticator,
+    /// HTTP client for identity providers (never follows redirects).
+    pub http: reqwest::Client,
+    /// The URL clients reach the gateway at.
+    pub public_url: String,
 }
 
 /// Builds the router of API.md (plus the development issuer's routes when it is on).
@@ -39,6 +42,8 @@ pub fn router(state: AppState, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
     let dev_routes = dev_issuer.map(|d| d.router()).unwrap_or_default();
     Router::new()
         .route("/graphql", get(graphiql_or_query).post(graphql))
+        .route("/graphql/ws", get(crate::ws::graphql_ws))
+        .merge(crate::browser::routes())
         .route("/schema.graphql", get(schema_sdl))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -57,8 +62,7 @@ async fn graphql(
     headers: HeaderMap,
     req: GraphQLRequest,
 ) -> Response {
-    let header = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
-    match state.auth.authenticate(header).await {
+    match state.auth.authenticate_request(&headers).await {
         Ok(identity) => {
             GraphQLResponse::from(state.schema.execute(req.into_inner().data(identity)).await)
                 .into_response()
@@ -74,8 +78,7 @@ async fn graphiql_or_query(
     uri: axum::http::Uri,
 ) -> Response {
     if let Some(query) = uri.query().filter(|q| q.contains("query=")) {
-        let header = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
-        let identity = match state.auth.authenticate(header).await {
+        let identity = match state.auth.authenticate_request(&headers).await {
             Ok(identity) => identity,
             Err(err) => return rejection(&err),
         };
@@ -134,10 +137,36 @@ async fn readyz(State(state): State<AppState>) -> Response {
     (status, Json(body)).into_response()
 }
 
-/// Runs the gateway until Ctrl-C or SIGTERM.
-pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+/// A gateway that is running: its address and a way to stop it.
+pub struct Running {
+    /// The address it listens on.
+    pub addr: std::net::SocketAddr,
+    /// The URL clients reach it at.
+    pub public_url: String,
+    /// Its database connection pool.
+    pub db: DatabaseConnection,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting requests, finishes those in flight, and returns.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(());
+        self.task.await??;
+        Ok(())
+    }
+
+    /// Runs until the server stops by itself (never, in practice) or `signal` resolves.
+    pub async fn until(self, signal: impl std::future::Future<Output = ()>) -> anyhow::Result<()> {
+        signal.await;
+        self.stop().await
+    }
+}
+
+/// Connects, migrates, optionally loads the demo, binds and starts serving.
+pub async fn start(config: Config, demo: bool) -> anyhow::Result<Running> {
     let started = Instant::now();
-    init_tracing();
     let db = keycare_domain::db::connect(&config.database_url, config.max_connections).await?;
     Migrator::up(&db, None).await.context(
         "applying migrations failed; run `keycare migrate status` to see where the database stands",
@@ -146,28 +175,6 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         let report = keycare_seed::demo::seed_demo(&db).await?;
         tracing::info!(%report, "demo data ready");
     }
-    let dev_issuer = if config.dev_issuer {
-        let dev = DevIssuer::load_or_create(&config.data_dir, DEV_ISSUER, DEV_AUDIENCE)
-            .with_context(|| {
-                format!(
-                    "the development issuer's key in {} (--data-dir / KEYCARE_DATA_DIR)",
-                    config.data_dir.display()
-                )
-            })?;
-        let jwks_url = format!(
-            "{}{}/jwks.json",
-            config.public_url,
-            keycare_auth::DEV_ISSUER_PATH
-        );
-        identity::point_development_providers(&db, &jwks_url).await?;
-        tracing::info!(%jwks_url, "local development issuer on: `keycare token EMAIL` prints tokens");
-        Some(Arc::new(dev))
-    } else {
-        None
-    };
-    let schema = keycare_graphql::build_schema(SchemaDeps { db: db.clone() });
-    let auth = Authenticator::new(db.clone(), dev_issuer.is_some());
-    let state = AppState { db, schema, auth };
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| {
@@ -177,16 +184,70 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             )
         })?;
     let local = listener.local_addr()?;
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{local}"));
+    let dev_issuer = if config.dev_issuer {
+        let dev = DevIssuer::load_or_create(&config.data_dir, DEV_ISSUER, DEV_AUDIENCE)
+            .with_context(|| {
+                format!(
+                    "the development issuer's key in {} (--data-dir / KEYCARE_DATA_DIR)",
+                    config.data_dir.display()
+                )
+            })?;
+        let jwks_url = format!("{public_url}{}/jwks.json", keycare_auth::DEV_ISSUER_PATH);
+        identity::point_development_providers(&db, &jwks_url).await?;
+        tracing::info!(%jwks_url, "local development issuer on: `keycare token EMAIL` prints tokens");
+        Some(Arc::new(dev))
+    } else {
+        None
+    };
+    let schema = keycare_graphql::build_schema(SchemaDeps { db: db.clone() });
+    let auth = Authenticator::new(
+        db.clone(),
+        dev_issuer.is_some(),
+        config.jwks_refetch_interval,
+    );
+    let state = AppState {
+        db: db.clone(),
+        schema,
+        auth,
+        http: keycare_auth::http_client(),
+        public_url: public_url.clone(),
+    };
     tracing::info!(
         addr = %local,
         ready_ms = started.elapsed().as_millis() as u64,
-        "KeyCare listening; GraphiQL at http://{local}/graphql"
+        "KeyCare listening; GraphiQL at {public_url}/graphql"
     );
-    println!("KeyCare listening on http://{local} (GraphiQL at http://{local}/graphql)");
-    axum::serve(listener, router(state, dev_issuer))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server stopped with an error")
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let app = router(state, dev_issuer);
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    Ok(Running {
+        addr: local,
+        public_url,
+        db,
+        stop,
+        task,
+    })
+}
+
+/// Runs the gateway until Ctrl-C or SIGTERM.
+pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    init_tracing();
+    let running = start(config, demo).await?;
+    println!(
+        "KeyCare listening on {url} (GraphiQL at {url}/graphql)",
+        url = running.public_url
+    );
+    running.until(shutdown_signal()).await
 }
 
 fn init_tracing() {

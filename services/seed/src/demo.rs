@@ -219,6 +219,13 @@ fn northshire() -> Council {
                 &[],
             ),
             user(
+                "senior.oak",
+                "Aisha Begum",
+                "Senior residential care worker",
+                Some(("oak", Staff)),
+                &[],
+            ),
+            user(
                 "deputy.oak",
                 "Farah Khan",
                 "Deputy manager",
@@ -339,7 +346,15 @@ fn northshire() -> Council {
                         )
                     },
                     Child {
-                        ..child("priya", "Priya Sharma", None, 13, "female", "staff.oak", 90)
+                        ..child(
+                            "priya",
+                            "Priya Sharma",
+                            None,
+                            13,
+                            "female",
+                            "senior.oak",
+                            90,
+                        )
                     },
                     Child {
                         behind: true,
@@ -353,7 +368,7 @@ fn northshire() -> Council {
                             None,
                             17,
                             "female",
-                            "cokey.oak",
+                            "senior.oak",
                             500,
                         )
                     },

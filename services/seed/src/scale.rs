@@ -18,8 +18,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sea_orm::sea_query::{Alias, Expr, InsertStatement, Query, Value};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Iterable, ModelTrait, QueryFilter,
-    QueryOrder, QuerySelect, SqlErr, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Iterable, ModelTrait,
+    QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -72,7 +72,11 @@ impl ScaleReport {
     /// Rows inserted per second of wall time.
     pub fn rows_per_second(&self) -> f64 {
         let secs = self.elapsed.as_secs_f64();
-        if secs > 0.0 { self.rows as f64 / secs } else { 0.0 }
+        if secs > 0.0 {
+            self.rows as f64 / secs
+        } else {
+            0.0
+        }
     }
 }
 
@@ -100,7 +104,10 @@ pub fn tenant_slug(n: u32) -> String {
 
 /// The id of the n-th scale tenant (1-based): derived from the slug, not the seed.
 pub fn tenant_id(n: u32) -> Uuid {
-    Uuid::new_v5(&Uuid::NAMESPACE_URL, format!("https://keycare.example/seed/{}", tenant_slug(n)).as_bytes())
+    Uuid::new_v5(
+        &Uuid::NAMESPACE_URL,
+        format!("https://keycare.example/seed/{}", tenant_slug(n)).as_bytes(),
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -113,7 +120,7 @@ struct Table {
 
 macro_rules! tables {
     ($($idx:ident = $name:literal [$($col:literal),* $(,)?];)*) => {
-        #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+        #[allow(non_camel_case_types, clippy::upper_case_acronyms, clippy::enum_variant_names)]
         #[derive(Clone, Copy)]
         #[repr(usize)]
         enum T { $($idx),* }
@@ -158,6 +165,8 @@ tables! {
 const MAX_PARAMS: usize = 30_000;
 /// Pending rows that trigger a flush.
 const BATCH_ROWS: usize = 40_000;
+/// Connections writing at once on PostgreSQL.
+const WRITERS: usize = 3;
 
 macro_rules! row {
     ($($v:expr),* $(,)?) => { vec![$(Value::from($v)),*] };
@@ -176,11 +185,20 @@ struct Buffers {
 
 impl Buffers {
     fn new() -> Self {
-        Buffers { rows: TABLES.iter().map(|_| Vec::new()).collect(), pending: 0, totals: vec![0; TABLES.len()] }
+        Buffers {
+            rows: TABLES.iter().map(|_| Vec::new()).collect(),
+            pending: 0,
+            totals: vec![0; TABLES.len()],
+        }
     }
 
     fn push(&mut self, t: T, row: Vec<Value>) {
-        debug_assert_eq!(row.len(), TABLES[t as usize].cols.len(), "{}", TABLES[t as usize].name);
+        debug_assert_eq!(
+            row.len(),
+            TABLES[t as usize].cols.len(),
+            "{}",
+            TABLES[t as usize].name
+        );
         self.rows[t as usize].push(row);
         self.pending += 1;
     }
@@ -195,7 +213,8 @@ impl Buffers {
             let mut it = rows.into_iter().peekable();
             while it.peek().is_some() {
                 let mut stmt = Query::insert();
-                stmt.into_table(Alias::new(table.name)).columns(table.cols.iter().map(|c| Alias::new(*c)));
+                stmt.into_table(Alias::new(table.name))
+                    .columns(table.cols.iter().map(|c| Alias::new(*c)));
                 for row in it.by_ref().take(per_stmt) {
                     stmt.values_panic(row.into_iter().map(Expr::val));
                 }
@@ -215,8 +234,11 @@ struct Batch {
 async fn write_batch(db: &DatabaseConnection, batch: Batch) -> Result<(), ScaleError> {
     let txn = db.begin().await?;
     if txn.get_database_backend() == DbBackend::Postgres {
-        txn.execute_unprepared(&format!("SELECT set_config('app.tenant_id', '{}', true)", batch.tenant))
-            .await?;
+        txn.execute_unprepared(&format!(
+            "SELECT set_config('app.tenant_id', '{}', true)",
+            batch.tenant
+        ))
+        .await?;
     }
     for stmt in &batch.stmts {
         txn.execute(stmt).await?;
@@ -227,7 +249,10 @@ async fn write_batch(db: &DatabaseConnection, batch: Batch) -> Result<(), ScaleE
 
 async fn set_tenant<C: ConnectionTrait>(conn: &C, tenant: Uuid) -> Result<(), ScaleError> {
     if conn.get_database_backend() == DbBackend::Postgres {
-        conn.execute_unprepared(&format!("SELECT set_config('app.tenant_id', '{tenant}', true)")).await?;
+        conn.execute_unprepared(&format!(
+            "SELECT set_config('app.tenant_id', '{tenant}', true)"
+        ))
+        .await?;
     }
     Ok(())
 }
@@ -236,58 +261,179 @@ async fn set_tenant<C: ConnectionTrait>(conn: &C, tenant: Uuid) -> Result<(), Sc
 // Word lists
 
 const FIRST: &[&str] = &[
-    "Aaron", "Abigail", "Aisha", "Alfie", "Amelia", "Archie", "Ava", "Bella", "Ben", "Charlie", "Chloe", "Daisy",
-    "Dylan", "Ella", "Ellie", "Ethan", "Evie", "Finley", "Freya", "George", "Grace", "Harry", "Harvey", "Isla",
-    "Jack", "Jacob", "Jayden", "Jessica", "Kai", "Leo", "Lily", "Logan", "Mason", "Maya", "Mia", "Noah", "Olivia",
-    "Oscar", "Poppy", "Reece", "Riley", "Rosie", "Ruby", "Sam", "Sophie", "Tyler", "Zara", "Zain",
+    "Aaron", "Abigail", "Aisha", "Alfie", "Amelia", "Archie", "Ava", "Bella", "Ben", "Charlie",
+    "Chloe", "Daisy", "Dylan", "Ella", "Ellie", "Ethan", "Evie", "Finley", "Freya", "George",
+    "Grace", "Harry", "Harvey", "Isla", "Jack", "Jacob", "Jayden", "Jessica", "Kai", "Leo", "Lily",
+    "Logan", "Mason", "Maya", "Mia", "Noah", "Olivia", "Oscar", "Poppy", "Reece", "Riley", "Rosie",
+    "Ruby", "Sam", "Sophie", "Tyler", "Zara", "Zain",
 ];
 const SURNAMES: &[&str] = &[
-    "Ahmed", "Allen", "Bailey", "Baker", "Bennett", "Brown", "Clarke", "Cooper", "Davies", "Edwards", "Evans",
-    "Green", "Hall", "Harris", "Hughes", "Jackson", "James", "Johnson", "Jones", "Khan", "King", "Lewis", "Martin",
-    "Moore", "Morgan", "Morris", "Murphy", "Patel", "Phillips", "Price", "Roberts", "Robinson", "Shaw", "Smith",
-    "Taylor", "Thomas", "Thompson", "Turner", "Walker", "Ward", "Watson", "White", "Williams", "Wilson", "Wood",
-    "Wright", "Young",
+    "Ahmed", "Allen", "Bailey", "Baker", "Bennett", "Brown", "Clarke", "Cooper", "Davies",
+    "Edwards", "Evans", "Green", "Hall", "Harris", "Hughes", "Jackson", "James", "Johnson",
+    "Jones", "Khan", "King", "Lewis", "Martin", "Moore", "Morgan", "Morris", "Murphy", "Patel",
+    "Phillips", "Price", "Roberts", "Robinson", "Shaw", "Smith", "Taylor", "Thomas", "Thompson",
+    "Turner", "Walker", "Ward", "Watson", "White", "Williams", "Wilson", "Wood", "Wright", "Young",
 ];
 const PLACES: &[&str] = &[
-    "Oakfield", "Ashby", "Brookside", "Cedar", "Elm Grove", "Fernhill", "Hawthorn", "Larch", "Maple", "Meadow",
-    "Millbrook", "Orchard", "Pinewood", "Riverside", "Rowan", "Willow", "Beacon", "Harbour", "Kingsway", "Linden",
+    "Oakfield",
+    "Ashby",
+    "Brookside",
+    "Cedar",
+    "Elm Grove",
+    "Fernhill",
+    "Hawthorn",
+    "Larch",
+    "Maple",
+    "Meadow",
+    "Millbrook",
+    "Orchard",
+    "Pinewood",
+    "Riverside",
+    "Rowan",
+    "Willow",
+    "Beacon",
+    "Harbour",
+    "Kingsway",
+    "Linden",
 ];
-const STREETS: &[&str] = &["Road", "Lane", "Close", "Avenue", "Drive", "Street", "Way", "Crescent"];
+const STREETS: &[&str] = &[
+    "Road", "Lane", "Close", "Avenue", "Drive", "Street", "Way", "Crescent",
+];
 const ACTIVITIES: &[&str] = &[
-    "enjoyed football after school", "cooked pasta with staff", "went swimming at the leisure centre",
-    "played board games in the lounge", "walked the dog in the park", "finished your homework",
-    "tidied your room", "watched a film with the other young people", "went to the cinema",
-    "helped with the shopping", "practised the guitar", "went to youth club", "baked a cake",
-    "played on the games console", "rode your bike by the river", "did some drawing",
-    "went to the library", "talked to your mum on the phone", "had a bath and an early night",
+    "enjoyed football after school",
+    "cooked pasta with staff",
+    "went swimming at the leisure centre",
+    "played board games in the lounge",
+    "walked the dog in the park",
+    "finished your homework",
+    "tidied your room",
+    "watched a film with the other young people",
+    "went to the cinema",
+    "helped with the shopping",
+    "practised the guitar",
+    "went to youth club",
+    "baked a cake",
+    "played on the games console",
+    "rode your bike by the river",
+    "did some drawing",
+    "went to the library",
+    "talked to your mum on the phone",
+    "had a bath and an early night",
     "helped to plan the weekend trip",
 ];
-const WHEN: &[&str] = &["this morning", "after school", "this afternoon", "before tea", "this evening", "after tea"];
-const FEELINGS: &[&str] = &[
-    "You seemed happy and relaxed.", "You were a bit quiet but joined in.", "You laughed a lot.",
-    "You told staff you were tired.", "You were proud of yourself.", "You found it hard to settle at first.",
-    "You were kind to the younger children.", "You asked for some time on your own, which was fine.",
-    "You went to bed on time.", "You said it was the best part of your day.",
+const WHEN: &[&str] = &[
+    "this morning",
+    "after school",
+    "this afternoon",
+    "before tea",
+    "this evening",
+    "after tea",
 ];
-const CATEGORIES: &[&str] =
-    &["education", "health", "family", "activity", "behaviour", "wellbeing", "food", "sleep", "contact"];
+const FEELINGS: &[&str] = &[
+    "You seemed happy and relaxed.",
+    "You were a bit quiet but joined in.",
+    "You laughed a lot.",
+    "You told staff you were tired.",
+    "You were proud of yourself.",
+    "You found it hard to settle at first.",
+    "You were kind to the younger children.",
+    "You asked for some time on your own, which was fine.",
+    "You went to bed on time.",
+    "You said it was the best part of your day.",
+];
+const CATEGORIES: &[&str] = &[
+    "education",
+    "health",
+    "family",
+    "activity",
+    "behaviour",
+    "wellbeing",
+    "food",
+    "sleep",
+    "contact",
+];
 const PURPOSES: &[&str] = &[
-    "progress", "specific_issue", "review_or_court_preparation", "future_planning", "talking_about_past",
+    "progress",
+    "specific_issue",
+    "review_or_court_preparation",
+    "future_planning",
+    "talking_about_past",
     "after_family_visit",
 ];
-const VENUES: &[&str] = &["the lounge", "the garden", "a café in town", "the park", "the office", "a walk"];
-const RELATIONSHIPS: &[&str] = &["mother", "father", "grandmother", "grandfather", "aunt", "older brother", "older sister", "family friend"];
+const VENUES: &[&str] = &[
+    "the lounge",
+    "the garden",
+    "a café in town",
+    "the park",
+    "the office",
+    "a walk",
+];
+const RELATIONSHIPS: &[&str] = &[
+    "mother",
+    "father",
+    "grandmother",
+    "grandfather",
+    "aunt",
+    "older brother",
+    "older sister",
+    "family friend",
+];
 const RISKS: &[&str] = &[
-    "violence", "criminal_exploitation", "sexual_exploitation", "gang_or_drug_related", "inappropriate_contacts",
-    "self_harm", "going_missing", "other",
+    "violence",
+    "criminal_exploitation",
+    "sexual_exploitation",
+    "gang_or_drug_related",
+    "inappropriate_contacts",
+    "self_harm",
+    "going_missing",
+    "other",
 ];
 const AT_RISK: &[&str] = &["self", "staff", "other_children", "community"];
-const CHANGE_REASONS: &[&str] =
-    &["child_complaint", "staff_left", "relationship_not_established", "not_in_best_interests", "other"];
-const LEGAL: &[&str] = &["s20", "s31_care_order", "s31_care_order", "s31_care_order", "interim_care_order", "placement_order", "remand", "other"];
-const ETHNICITY: &[&str] = &["White British", "Mixed White and Black Caribbean", "Asian British Pakistani", "Black British", "White Irish", "Any other White background"];
-const RELIGION: &[&str] = &["None", "Christian", "Muslim", "Sikh", "Hindu", "No religion stated"];
-const CLOTHES: &[&str] = &["school shoes", "a winter coat", "trainers", "school trousers", "a hoodie", "pyjamas", "jeans", "a swimming costume", "socks and underwear", "a football kit"];
+const CHANGE_REASONS: &[&str] = &[
+    "child_complaint",
+    "staff_left",
+    "relationship_not_established",
+    "not_in_best_interests",
+    "other",
+];
+const LEGAL: &[&str] = &[
+    "s20",
+    "s31_care_order",
+    "s31_care_order",
+    "s31_care_order",
+    "interim_care_order",
+    "placement_order",
+    "remand",
+    "other",
+];
+const ETHNICITY: &[&str] = &[
+    "White British",
+    "Mixed White and Black Caribbean",
+    "Asian British Pakistani",
+    "Black British",
+    "White Irish",
+    "Any other White background",
+];
+const RELIGION: &[&str] = &[
+    "None",
+    "Christian",
+    "Muslim",
+    "Sikh",
+    "Hindu",
+    "No religion stated",
+];
+const CLOTHES: &[&str] = &[
+    "school shoes",
+    "a winter coat",
+    "trainers",
+    "school trousers",
+    "a hoodie",
+    "pyjamas",
+    "jeans",
+    "a swimming costume",
+    "socks and underwear",
+    "a football kit",
+];
 
 fn pick<'a, R: Rng>(rng: &mut R, list: &'a [&'a str]) -> &'a str {
     list.choose(rng).copied().unwrap_or("")
@@ -373,13 +519,30 @@ impl Gen {
         let since = at(self.horizon - days(30), 9 * 60);
         self.bufs.push(
             T::TENANT,
-            row![t, format!("Scale County {n}"), slug.clone(), self.clothing_rate, 186, 5, since],
+            row![
+                t,
+                format!("Scale County {n}"),
+                slug.clone(),
+                self.clothing_rate,
+                186,
+                5,
+                since
+            ],
         );
         let issuer = format!("https://idp.{slug}.example");
         let idp = self.id();
         self.bufs.push(
             T::IDP,
-            row![idp, t, issuer.clone(), "keycare", format!("{issuer}/jwks.json"), Some("keycare".to_owned()), false, since],
+            row![
+                idp,
+                t,
+                issuer.clone(),
+                "keycare",
+                format!("{issuer}/jwks.json"),
+                Some("keycare".to_owned()),
+                false,
+                since
+            ],
         );
         let mut k = 0u32;
         let mut user = |g: &mut Gen, name: String, title: &str| -> Uuid {
@@ -387,7 +550,20 @@ impl Gen {
             let id = g.id();
             g.bufs.push(
                 T::USER,
-                row![id, t, issuer.clone(), format!("u{k}"), name, format!("u{k}@{slug}.example"), Some(title.to_owned()), true, NO_TS, 1, since, since],
+                row![
+                    id,
+                    t,
+                    issuer.clone(),
+                    format!("u{k}"),
+                    name,
+                    format!("u{k}@{slug}.example"),
+                    Some(title.to_owned()),
+                    true,
+                    NO_TS,
+                    1,
+                    since,
+                    since
+                ],
             );
             id
         };
@@ -401,14 +577,24 @@ impl Gen {
             };
             let urn = format!("SC{:06}", 900_000 + n * 1_000 + h);
             let street = pick(&mut self.rng, STREETS);
-            let address = format!("{} {place} {street}, Scale County {n}", self.rng.gen_range(1..200));
+            let address = format!(
+                "{} {place} {street}, Scale County {n}",
+                self.rng.gen_range(1..200)
+            );
             let beds = self.rng.gen_range(6..=10);
-            self.bufs.push(T::HOME, row![id, t, name, urn, address, beds, "open", 1, since, since]);
+            self.bufs.push(
+                T::HOME,
+                row![id, t, name, urn, address, beds, "open", 1, since, since],
+            );
             let mut staff = Vec::new();
             let mut manager = Uuid::nil();
             let mut deputy = Uuid::nil();
             for s in 0..30 {
-                let person = format!("{} {}", pick(&mut self.rng, FIRST), pick(&mut self.rng, SURNAMES));
+                let person = format!(
+                    "{} {}",
+                    pick(&mut self.rng, FIRST),
+                    pick(&mut self.rng, SURNAMES)
+                );
                 let (title, role) = match s {
                     0 => ("Registered Manager", "manager"),
                     1 => ("Deputy Manager", "deputy_manager"),
@@ -416,14 +602,22 @@ impl Gen {
                 };
                 let u = user(self, person, title);
                 let m = self.id();
-                self.bufs.push(T::MEMBERSHIP, row![m, t, u, id, role, self.horizon - days(30), NO_DATE, since]);
+                self.bufs.push(
+                    T::MEMBERSHIP,
+                    row![m, t, u, id, role, self.horizon - days(30), NO_DATE, since],
+                );
                 match s {
                     0 => manager = u,
                     1 => deputy = u,
                     _ => staff.push(u),
                 }
             }
-            self.homes.push(Home { id, manager, deputy, staff });
+            self.homes.push(Home {
+                id,
+                manager,
+                deputy,
+                staff,
+            });
         }
         let mut role = |g: &mut Gen, title: &str, kind: &str| -> Uuid {
             let person = format!("{} {}", pick(&mut g.rng, FIRST), pick(&mut g.rng, SURNAMES));
@@ -450,7 +644,11 @@ impl Gen {
         let t = self.tenant;
         let rng = &mut self.rng;
         let h = rng.gen_range(0..self.homes.len());
-        let (home_id, manager, deputy) = (self.homes[h].id, self.homes[h].manager, self.homes[h].deputy);
+        let (home_id, manager, deputy) = (
+            self.homes[h].id,
+            self.homes[h].manager,
+            self.homes[h].deputy,
+        );
         let staff = self.homes[h].staff.clone();
         let sw = *self.social_workers.choose(rng).unwrap_or(&manager);
         let iro = *self.iros.choose(rng).unwrap_or(&manager);
@@ -463,34 +661,97 @@ impl Gen {
         let legal = pick(rng, LEGAL);
         let eth = pick(rng, ETHNICITY);
         let rel = pick(rng, RELIGION);
-        let nhs = format!("{:03} {:03} {:04}", rng.gen_range(400..999), rng.gen_range(0..999), rng.gen_range(0..9999));
-        let pref = if rng.gen_bool(0.3) { Some(first.chars().take(3).collect::<String>()) } else { None };
+        let nhs = format!(
+            "{:03} {:03} {:04}",
+            rng.gen_range(400..999),
+            rng.gen_range(0..999),
+            rng.gen_range(0..9999)
+        );
+        let pref = if rng.gen_bool(0.3) {
+            Some(first.chars().take(3).collect::<String>())
+        } else {
+            None
+        };
         let created = at(admission - days(3), 10 * 60);
         let child = self.id();
-        let last_day = end.unwrap_or(self.today - days(1)).min(self.today - days(1));
+        let last_day = end
+            .unwrap_or(self.today - days(1))
+            .min(self.today - days(1));
         self.bufs.push(
             T::CHILD,
-            row![child, t, legal_name, pref, dob, gender, Some(eth.to_owned()), Some(rel.to_owned()), Some("English".to_owned()), legal, las, "Scale County Council", Some(format!("LA{}", self.rng.gen_range(100_000..999_999))), Some(nhs), NO_DATE, manager, 1, created, created],
+            row![
+                child,
+                t,
+                legal_name,
+                pref,
+                dob,
+                gender,
+                Some(eth.to_owned()),
+                Some(rel.to_owned()),
+                Some("English".to_owned()),
+                legal,
+                las,
+                "Scale County Council",
+                Some(format!("LA{}", self.rng.gen_range(100_000..999_999))),
+                Some(nhs),
+                NO_DATE,
+                manager,
+                1,
+                created,
+                created
+            ],
         );
         for (user, kind) in [(sw, "social_worker"), (iro, "iro")] {
             let a = self.id();
-            self.bufs.push(T::ALLOC, row![a, t, user, child, kind, las, end, created]);
+            self.bufs
+                .push(T::ALLOC, row![a, t, user, child, kind, las, end, created]);
         }
         let placement = self.id();
-        let planned_end = if self.rng.gen_bool(0.5) { Some(admission + days(self.rng.gen_range(180..900))) } else { None };
+        let planned_end = if self.rng.gen_bool(0.5) {
+            Some(admission + days(self.rng.gen_range(180..900)))
+        } else {
+            None
+        };
         let end_reason = end.map(|_| {
-            ["Returned home to family.", "Moved to foster care.", "Moved to supported lodgings.", "Moved to another home."]
-                [self.rng.gen_range(0..4)]
-                .to_owned()
+            [
+                "Returned home to family.",
+                "Moved to foster care.",
+                "Moved to supported lodgings.",
+                "Moved to another home.",
+            ][self.rng.gen_range(0..4)]
+            .to_owned()
         });
         self.bufs.push(
             T::PLACEMENT,
-            row![placement, t, child, home_id, admission, planned_end, end, end_reason, NO_STR, manager, 1, created, end.map_or(created, |e| at(e, 17 * 60))],
+            row![
+                placement,
+                t,
+                child,
+                home_id,
+                admission,
+                planned_end,
+                end,
+                end_reason,
+                NO_STR,
+                manager,
+                1,
+                created,
+                end.map_or(created, |e| at(e, 17 * 60))
+            ],
         );
         let pv = self.id();
         self.bufs.push(
             T::PREVISIT,
-            row![pv, t, child, placement, admission - days(7), Some("You came for tea and saw your bedroom.".to_owned()), manager, created],
+            row![
+                pv,
+                t,
+                child,
+                placement,
+                admission - days(7),
+                Some("You came for tea and saw your bedroom.".to_owned()),
+                manager,
+                created
+            ],
         );
 
         // Key team: a key carer from admission, sometimes changed once, sometimes a co-key carer.
@@ -509,19 +770,64 @@ impl Gen {
                 let reason = pick(&mut self.rng, CHANGE_REASONS);
                 self.bufs.push(
                     T::KTA,
-                    row![a, t, child, placement, kc1, "key_carer", admission, Some(c), Some(reason), Some("Agreed with you and your social worker.".to_owned()), manager, Some(manager), 1, created],
+                    row![
+                        a,
+                        t,
+                        child,
+                        placement,
+                        kc1,
+                        "key_carer",
+                        admission,
+                        Some(c),
+                        Some(reason),
+                        Some("Agreed with you and your social worker.".to_owned()),
+                        manager,
+                        Some(manager),
+                        1,
+                        created
+                    ],
                 );
                 let b = self.id();
                 self.bufs.push(
                     T::KTA,
-                    row![b, t, child, placement, kc2, "key_carer", c, end, end_closed(end), NO_STR, manager, end.map(|_| manager), 1, at(c, 9 * 60)],
+                    row![
+                        b,
+                        t,
+                        child,
+                        placement,
+                        kc2,
+                        "key_carer",
+                        c,
+                        end,
+                        end_closed(end),
+                        NO_STR,
+                        manager,
+                        end.map(|_| manager),
+                        1,
+                        at(c, 9 * 60)
+                    ],
                 );
             }
             None => {
                 let a = self.id();
                 self.bufs.push(
                     T::KTA,
-                    row![a, t, child, placement, kc1, "key_carer", admission, end, end_closed(end), NO_STR, manager, end.map(|_| manager), 1, created],
+                    row![
+                        a,
+                        t,
+                        child,
+                        placement,
+                        kc1,
+                        "key_carer",
+                        admission,
+                        end,
+                        end_closed(end),
+                        NO_STR,
+                        manager,
+                        end.map(|_| manager),
+                        1,
+                        created
+                    ],
                 );
             }
         }
@@ -530,7 +836,22 @@ impl Gen {
             let a = self.id();
             self.bufs.push(
                 T::KTA,
-                row![a, t, child, placement, co, "co_key_carer", admission, end, end_closed(end), NO_STR, manager, end.map(|_| manager), 1, created],
+                row![
+                    a,
+                    t,
+                    child,
+                    placement,
+                    co,
+                    "co_key_carer",
+                    admission,
+                    end,
+                    end_closed(end),
+                    NO_STR,
+                    manager,
+                    end.map(|_| manager),
+                    1,
+                    created
+                ],
             );
         }
         let key_carer = |d: NaiveDate| match change {
@@ -539,28 +860,82 @@ impl Gen {
         };
 
         // Registrations, education, people.
-        for (kind, provider) in [("gp", "Health Centre"), ("dentist", "Dental Practice"), ("optician", "Opticians")] {
+        for (kind, provider) in [
+            ("gp", "Health Centre"),
+            ("dentist", "Dental Practice"),
+            ("optician", "Opticians"),
+        ] {
             let id = self.id();
             let on = admission + days(self.rng.gen_range(1..7));
             let provider = format!("{} {provider}", pick(&mut self.rng, PLACES));
-            self.bufs.push(T::HEALTHREG, row![id, t, child, kind, provider, on, key_carer(on), false, 1, at(on, 11 * 60), at(on, 11 * 60)]);
+            self.bufs.push(
+                T::HEALTHREG,
+                row![
+                    id,
+                    t,
+                    child,
+                    kind,
+                    provider,
+                    on,
+                    key_carer(on),
+                    false,
+                    1,
+                    at(on, 11 * 60),
+                    at(on, 11 * 60)
+                ],
+            );
         }
         {
             let id = self.id();
             let school = format!("{} Academy", pick(&mut self.rng, PLACES));
-            let kind = if age_days > 16 * 365 { "college" } else { "school" };
+            let kind = if age_days > 16 * 365 {
+                "college"
+            } else {
+                "school"
+            };
             self.bufs.push(
                 T::EDUCATION,
-                row![id, t, child, kind, school, Some("Taxi arranged by the council.".to_owned()), admission, end, key_carer(admission), false, 1, created, created],
+                row![
+                    id,
+                    t,
+                    child,
+                    kind,
+                    school,
+                    Some("Taxi arranged by the council.".to_owned()),
+                    admission,
+                    end,
+                    key_carer(admission),
+                    false,
+                    1,
+                    created,
+                    created
+                ],
             );
         }
         for _ in 0..self.rng.gen_range(1..=3) {
             let id = self.id();
-            let name = format!("{} {}", pick(&mut self.rng, FIRST), pick(&mut self.rng, SURNAMES));
+            let name = format!(
+                "{} {}",
+                pick(&mut self.rng, FIRST),
+                pick(&mut self.rng, SURNAMES)
+            );
             let relation = pick(&mut self.rng, RELATIONSHIPS);
             self.bufs.push(
                 T::PERSON,
-                row![id, t, child, name, relation, Some("Phone number held by the social worker.".to_owned()), NO_STR, sw, false, 1, created, created],
+                row![
+                    id,
+                    t,
+                    child,
+                    name,
+                    relation,
+                    Some("Phone number held by the social worker.".to_owned()),
+                    NO_STR,
+                    sw,
+                    false,
+                    1,
+                    created,
+                    created
+                ],
             );
         }
 
@@ -572,28 +947,98 @@ impl Gen {
             let id = self.id();
             plans.push((start, id));
             let next = start + days(365);
-            let status = if next <= last_day { "superseded" } else { "published" };
+            let status = if next <= last_day {
+                "superseded"
+            } else {
+                "published"
+            };
             let pub_at = at(start, 15 * 60);
             let kc = key_carer(start);
             let mut text = || Some(sentences(&mut self.rng, 2));
-            let (a, b, c, d, e2, f, g, h2, i, j, k, l, m) =
-                (text(), text(), text(), text(), text(), text(), text(), text(), text(), text(), text(), text(), text());
+            let (a, b, c, d, e2, f, g, h2, i, j, k, l, m) = (
+                text(),
+                text(),
+                text(),
+                text(),
+                text(),
+                text(),
+                text(),
+                text(),
+                text(),
+                text(),
+                text(),
+                text(),
+                text(),
+            );
             self.bufs.push(
                 T::PLAN,
-                row![id, t, child, version, status, a, b, c, d, e2, f, g, h2, i, j, k, l, m, Some(pub_at), Some(pub_at), Some(pub_at), Some(kc), Some(pub_at + days(2)), Some(sw), Some(pub_at + days(1)), Some(manager), kc, false, 1, at(start, 10 * 60), pub_at + days(2)],
+                row![
+                    id,
+                    t,
+                    child,
+                    version,
+                    status,
+                    a,
+                    b,
+                    c,
+                    d,
+                    e2,
+                    f,
+                    g,
+                    h2,
+                    i,
+                    j,
+                    k,
+                    l,
+                    m,
+                    Some(pub_at),
+                    Some(pub_at),
+                    Some(pub_at),
+                    Some(kc),
+                    Some(pub_at + days(2)),
+                    Some(sw),
+                    Some(pub_at + days(1)),
+                    Some(manager),
+                    kc,
+                    false,
+                    1,
+                    at(start, 10 * 60),
+                    pub_at + days(2)
+                ],
             );
             version += 1;
             start = next;
         }
         let mut d = admission + days(31);
         while d <= last_day {
-            let plan = plans.iter().rev().find(|(s, _)| *s <= d).map_or(Uuid::nil(), |p| p.1);
+            let plan = plans
+                .iter()
+                .rev()
+                .find(|(s, _)| *s <= d)
+                .map_or(Uuid::nil(), |p| p.1);
             let id = self.id();
             let changes = self.rng.gen_bool(0.2);
-            let notes = if changes { "We updated your plan together." } else { "Nothing needed to change this month." };
+            let notes = if changes {
+                "We updated your plan together."
+            } else {
+                "Nothing needed to change this month."
+            };
             self.bufs.push(
                 T::PLANREVIEW,
-                row![id, t, child, plan, d, changes, Some(notes.to_owned()), key_carer(d), false, 1, at(d, 14 * 60), at(d, 14 * 60)],
+                row![
+                    id,
+                    t,
+                    child,
+                    plan,
+                    d,
+                    changes,
+                    Some(notes.to_owned()),
+                    key_carer(d),
+                    false,
+                    1,
+                    at(d, 14 * 60),
+                    at(d, 14 * 60)
+                ],
             );
             d += days(self.rng.gen_range(26..=31));
         }
@@ -612,7 +1057,22 @@ impl Gen {
             let level = ["low", "medium", "high"][self.rng.gen_range(0..3)];
             self.bufs.push(
                 T::RISK,
-                row![id, t, child, scp, cat, who, level, "Staff talk with you about keeping safe and check in often.", NO_TS, key_carer(admission), false, 1, scp_at, scp_at],
+                row![
+                    id,
+                    t,
+                    child,
+                    scp,
+                    cat,
+                    who,
+                    level,
+                    "Staff talk with you about keeping safe and check in often.",
+                    NO_TS,
+                    key_carer(admission),
+                    false,
+                    1,
+                    scp_at,
+                    scp_at
+                ],
             );
         }
         let mut missing: Vec<(NaiveDate, Uuid)> = Vec::new();
@@ -626,7 +1086,24 @@ impl Gen {
                 let level = ["low", "medium", "high"][self.rng.gen_range(0..3)];
                 self.bufs.push(
                     T::MISSING,
-                    row![id, t, child, went, Some(went + TimeDelta::minutes(45)), Some(back), Some(police), level, Some(back + TimeDelta::hours(30)), Some(back + TimeDelta::hours(48)), Some("You came back safe and talked to staff.".to_owned()), key_carer(on), false, 1, went, back],
+                    row![
+                        id,
+                        t,
+                        child,
+                        went,
+                        Some(went + TimeDelta::minutes(45)),
+                        Some(back),
+                        Some(police),
+                        level,
+                        Some(back + TimeDelta::hours(30)),
+                        Some(back + TimeDelta::hours(48)),
+                        Some("You came back safe and talked to staff.".to_owned()),
+                        key_carer(on),
+                        false,
+                        1,
+                        went,
+                        back
+                    ],
                 );
                 missing.push((back.date_naive(), id));
             }
@@ -636,7 +1113,21 @@ impl Gen {
             let id = self.id();
             self.bufs.push(
                 T::SCREVIEW,
-                row![id, t, child, scp, d, "scheduled", NO_UUID, Some("Your plan still fits.".to_owned()), key_carer(d), false, 1, at(d, 13 * 60), at(d, 13 * 60)],
+                row![
+                    id,
+                    t,
+                    child,
+                    scp,
+                    d,
+                    "scheduled",
+                    NO_UUID,
+                    Some("Your plan still fits.".to_owned()),
+                    key_carer(d),
+                    false,
+                    1,
+                    at(d, 13 * 60),
+                    at(d, 13 * 60)
+                ],
             );
             d += days(self.rng.gen_range(26..=31));
         }
@@ -645,7 +1136,21 @@ impl Gen {
             let id = self.id();
             self.bufs.push(
                 T::SCREVIEW,
-                row![id, t, child, scp, on, "missing_episode", Some(ep), Some("We talked about what happened when you went missing.".to_owned()), key_carer(on), false, 1, at(on, 13 * 60), at(on, 13 * 60)],
+                row![
+                    id,
+                    t,
+                    child,
+                    scp,
+                    on,
+                    "missing_episode",
+                    Some(ep),
+                    Some("We talked about what happened when you went missing.".to_owned()),
+                    key_carer(on),
+                    false,
+                    1,
+                    at(on, 13 * 60),
+                    at(on, 13 * 60)
+                ],
             );
         }
 
@@ -664,28 +1169,83 @@ impl Gen {
                 };
                 let held_on = held.then_some(sched);
                 let (outcome, action) = if held {
-                    (Some("The plan for you to stay here was agreed.".to_owned()), Some("Keep up school attendance; plan more family time.".to_owned()))
+                    (
+                        Some("The plan for you to stay here was agreed.".to_owned()),
+                        Some("Keep up school attendance; plan more family time.".to_owned()),
+                    )
                 } else {
                     (None, None)
                 };
                 self.bufs.push(
                     T::STATREVIEW,
-                    row![id, t, child, sched, Some(iro), seq, held_on, outcome, action, iro, false, 1, at(sched - days(30), 9 * 60), at(sched.min(self.today), 16 * 60)],
+                    row![
+                        id,
+                        t,
+                        child,
+                        sched,
+                        Some(iro),
+                        seq,
+                        held_on,
+                        outcome,
+                        action,
+                        iro,
+                        false,
+                        1,
+                        at(sched - days(30), 9 * 60),
+                        at(sched.min(self.today), 16 * 60)
+                    ],
                 );
                 let kc = key_carer(sched.min(last_day));
                 let rid = self.id();
                 let sub = sched - days(7);
-                let (status, submitted) = if sub < self.today { ("submitted", Some(at(sub, 15 * 60))) } else { ("draft", None) };
+                let (status, submitted) = if sub < self.today {
+                    ("submitted", Some(at(sub, 15 * 60)))
+                } else {
+                    ("draft", None)
+                };
                 let content = Some(sentences(&mut self.rng, 3));
                 self.bufs.push(
                     T::REPORT,
-                    row![rid, t, child, id, status, content, Some("You said you feel settled.".to_owned()), submitted, kc, false, 1, at(sched - days(14), 10 * 60), at(sub.min(self.today), 15 * 60)],
+                    row![
+                        rid,
+                        t,
+                        child,
+                        id,
+                        status,
+                        content,
+                        Some("You said you feel settled.".to_owned()),
+                        submitted,
+                        kc,
+                        false,
+                        1,
+                        at(sched - days(14), 10 * 60),
+                        at(sub.min(self.today), 15 * 60)
+                    ],
                 );
                 if held {
-                    for (source, text) in [("child", "I like my room and my key worker."), ("home", "You have settled well and made friends.")] {
+                    for (source, text) in [
+                        ("child", "I like my room and my key worker."),
+                        ("home", "You have settled well and made friends."),
+                    ] {
                         let bid = self.id();
                         let on = sched - days(3);
-                        self.bufs.push(T::BOOKLET, row![bid, t, child, id, source, text, on, kc, false, 1, at(on, 12 * 60), at(on, 12 * 60)]);
+                        self.bufs.push(
+                            T::BOOKLET,
+                            row![
+                                bid,
+                                t,
+                                child,
+                                id,
+                                source,
+                                text,
+                                on,
+                                kc,
+                                false,
+                                1,
+                                at(on, 12 * 60),
+                                at(on, 12 * 60)
+                            ],
+                        );
                     }
                 }
             }
@@ -701,7 +1261,19 @@ impl Gen {
             let id = self.id();
             self.bufs.push(
                 T::MEASURE,
-                row![id, t, child, d, Some((height * 10.0f64).round() / 10.0), Some((weight * 10.0f64).round() / 10.0), key_carer(d), false, 1, at(d, 10 * 60), at(d, 10 * 60)],
+                row![
+                    id,
+                    t,
+                    child,
+                    d,
+                    Some((height * 10.0f64).round() / 10.0),
+                    Some((weight * 10.0f64).round() / 10.0),
+                    key_carer(d),
+                    false,
+                    1,
+                    at(d, 10 * 60),
+                    at(d, 10 * 60)
+                ],
             );
             height += 2.5;
             weight += 1.5;
@@ -714,7 +1286,13 @@ impl Gen {
             let month_end = next_month(m) - days(1);
             let kc = key_carer(month_end.min(last_day));
             let r: f64 = self.rng.r#gen();
-            let status = if r < 0.85 { "acknowledged" } else if r < 0.95 { "submitted" } else { "draft" };
+            let status = if r < 0.85 {
+                "acknowledged"
+            } else if r < 0.95 {
+                "submitted"
+            } else {
+                "draft"
+            };
             let written = at(month_end, 15 * 60);
             let signed = (status != "draft").then_some(written + TimeDelta::hours(2));
             let submitted = (status != "draft").then_some(written + TimeDelta::hours(3));
@@ -726,7 +1304,30 @@ impl Gen {
             let comment = signed.map(|_| "I agree with this.".to_owned());
             self.bufs.push(
                 T::SUMMARY,
-                row![id, t, child, m, kc, a, b, c, d2, e2, f, status, signed, comment, submitted, acked, acked_by, kc, false, 1, written, acked.or(submitted).unwrap_or(written)],
+                row![
+                    id,
+                    t,
+                    child,
+                    m,
+                    kc,
+                    a,
+                    b,
+                    c,
+                    d2,
+                    e2,
+                    f,
+                    status,
+                    signed,
+                    comment,
+                    submitted,
+                    acked,
+                    acked_by,
+                    kc,
+                    false,
+                    1,
+                    written,
+                    acked.or(submitted).unwrap_or(written)
+                ],
             );
             m = next_month(m);
         }
@@ -738,10 +1339,18 @@ impl Gen {
             let id = self.id();
             let planned = at(d, self.rng.gen_range(16 * 60..19 * 60));
             let kc = key_carer(d.min(last_day));
-            let format = if self.rng.gen_bool(0.6) { "formal" } else { "activity" };
+            let format = if self.rng.gen_bool(0.6) {
+                "formal"
+            } else {
+                "activity"
+            };
             let purposes = json!([pick(&mut self.rng, PURPOSES)]);
             let venue = Some(pick(&mut self.rng, VENUES).to_owned());
-            let holder = if self.rng.gen_bool(0.85) { kc } else { *staff.choose(&mut self.rng).unwrap_or(&kc) };
+            let holder = if self.rng.gen_bool(0.85) {
+                kc
+            } else {
+                *staff.choose(&mut self.rng).unwrap_or(&kc)
+            };
             let r: f64 = self.rng.r#gen();
             let status = if d >= self.today {
                 "planned"
@@ -757,7 +1366,15 @@ impl Gen {
                 json!({"understands_why_placed": true, "ipcp": true, "childrens_guide": true, "fire_precautions": true, "essentials": true})
             });
             let (notes, views, actions) = if held {
-                (Some(format!("We met in {}. You {}.", venue.as_deref().unwrap_or("the lounge"), pick(&mut self.rng, ACTIVITIES))), Some(pick(&mut self.rng, FEELINGS).to_owned()), Some("Talk again next week.".to_owned()))
+                (
+                    Some(format!(
+                        "We met in {}. You {}.",
+                        venue.as_deref().unwrap_or("the lounge"),
+                        pick(&mut self.rng, ACTIVITIES)
+                    )),
+                    Some(pick(&mut self.rng, FEELINGS).to_owned()),
+                    Some("Talk again next week.".to_owned()),
+                )
             } else {
                 (None, None, None)
             };
@@ -766,17 +1383,45 @@ impl Gen {
                 "declined_by_child" => Some("You did not want to meet today.".to_owned()),
                 _ => None,
             };
-            let updated = if d < self.today { planned + TimeDelta::hours(1) } else { at(self.today - days(1), 9 * 60) };
+            let updated = if d < self.today {
+                planned + TimeDelta::hours(1)
+            } else {
+                at(self.today - days(1), 9 * 60)
+            };
             self.bufs.push(
                 T::SESSION,
-                row![id, t, child, planned, venue, format, purposes, NO_STR, status, held.then_some(holder), held.then_some(planned), notes, views, actions, NO_STR, settling, cancel, kc, false, 1, planned.min(updated) - days(2), updated],
+                row![
+                    id,
+                    t,
+                    child,
+                    planned,
+                    venue,
+                    format,
+                    purposes,
+                    NO_STR,
+                    status,
+                    held.then_some(holder),
+                    held.then_some(planned),
+                    notes,
+                    views,
+                    actions,
+                    NO_STR,
+                    settling,
+                    cancel,
+                    kc,
+                    false,
+                    1,
+                    planned.min(updated) - days(2),
+                    updated
+                ],
             );
             if held {
                 first_session = false;
             }
             d += days(7);
         }
-        let mut week = admission + days((7 - admission.weekday().num_days_from_monday() as i64) % 7);
+        let mut week =
+            admission + days((7 - admission.weekday().num_days_from_monday() as i64) % 7);
         while week <= last_day {
             let kc = key_carer(week);
             let id = self.id();
@@ -788,7 +1433,21 @@ impl Gen {
             let id = self.id();
             self.bufs.push(
                 T::CLOTHING,
-                row![id, t, child, week, "allowance", "Weekly clothing allowance", self.clothing_rate, NO_UUID, manager, false, 1, at(week, 8 * 60), at(week, 8 * 60)],
+                row![
+                    id,
+                    t,
+                    child,
+                    week,
+                    "allowance",
+                    "Weekly clothing allowance",
+                    self.clothing_rate,
+                    NO_UUID,
+                    manager,
+                    false,
+                    1,
+                    at(week, 8 * 60),
+                    at(week, 8 * 60)
+                ],
             );
             if self.rng.gen_bool(0.5) {
                 let id = self.id();
@@ -797,7 +1456,21 @@ impl Gen {
                 let amount = self.rng.gen_range(500..4_500);
                 self.bufs.push(
                     T::CLOTHING,
-                    row![id, t, child, on, "purchase", format!("Bought {item}"), amount, Some(manager), kc, false, 1, at(on, 12 * 60), at(on, 12 * 60)],
+                    row![
+                        id,
+                        t,
+                        child,
+                        on,
+                        "purchase",
+                        format!("Bought {item}"),
+                        amount,
+                        Some(manager),
+                        kc,
+                        false,
+                        1,
+                        at(on, 12 * 60),
+                        at(on, 12 * 60)
+                    ],
                 );
             }
             week += days(7);
@@ -806,17 +1479,30 @@ impl Gen {
         // Daily logs: about three a day, fewer on bank holidays and some busy days.
         let mut d = admission;
         while d <= last_day {
-            let count = if is_holiday(d) || self.rng.gen_bool(0.04) { 2 } else { 3 };
+            let count = if is_holiday(d) || self.rng.gen_bool(0.04) {
+                2
+            } else {
+                3
+            };
             for slot in 0..count {
                 let base = [8 * 60, 15 * 60, 20 * 60][slot];
                 let when = at(d, base + self.rng.gen_range(0..90));
                 let id = self.id();
-                let author = if self.rng.gen_bool(0.3) { key_carer(d) } else { *staff.choose(&mut self.rng).unwrap_or(&manager) };
+                let author = if self.rng.gen_bool(0.3) {
+                    key_carer(d)
+                } else {
+                    *staff.choose(&mut self.rng).unwrap_or(&manager)
+                };
                 let text = log_text(&mut self.rng);
                 let cats = json!([pick(&mut self.rng, CATEGORIES)]);
                 let restricted = self.rng.gen_bool(0.02);
                 let saved = when + TimeDelta::minutes(10);
-                self.bufs.push(T::LOG, row![id, t, child, when, text, cats, author, restricted, 1, saved, saved]);
+                self.bufs.push(
+                    T::LOG,
+                    row![
+                        id, t, child, when, text, cats, author, restricted, 1, saved, saved
+                    ],
+                );
             }
             d += days(1);
         }
@@ -834,17 +1520,25 @@ pub async fn seed_scale(
     use sea_orm::sea_query::ExprTrait as _;
     let started = Instant::now();
     if opts.tenants == 0 || opts.homes == 0 || opts.years == 0 {
-        return Err(ScaleError::InvalidOptions("tenants, homes and years must be at least 1".into()));
+        return Err(ScaleError::InvalidOptions(
+            "tenants, homes and years must be at least 1".into(),
+        ));
     }
     if opts.homes > 999 {
-        return Err(ScaleError::InvalidOptions("at most 999 homes per tenant".into()));
+        return Err(ScaleError::InvalidOptions(
+            "at most 999 homes per tenant".into(),
+        ));
     }
     for n in 1..=opts.tenants {
         let slug = tenant_slug(n);
         let txn = db.begin().await?;
         set_tenant(&txn, tenant_id(n)).await?;
         let found = e::tenant::Entity::find()
-            .filter(e::tenant::Column::Slug.eq(slug.clone()).or(e::tenant::Column::Id.eq(tenant_id(n))))
+            .filter(
+                e::tenant::Column::Slug
+                    .eq(slug.clone())
+                    .or(e::tenant::Column::Id.eq(tenant_id(n))),
+            )
             .one(&txn)
             .await?;
         txn.commit().await?;
@@ -853,32 +1547,64 @@ pub async fn seed_scale(
         }
     }
 
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Batch>(2);
-    let writer_db = db.clone();
-    let writer = tokio::spawn(async move {
-        while let Some(batch) = rx.recv().await {
-            write_batch(&writer_db, batch).await?;
-        }
-        Ok::<(), ScaleError>(())
-    });
-    let result = generate(opts, &tx, &mut progress).await;
+    // Writers run while the next batch is generated. PostgreSQL takes batches on several
+    // connections at once (each batch is self-contained: its children with all their
+    // records); SQLite has one writer anyway.
+    let writers = if db.get_database_backend() == DbBackend::Postgres {
+        WRITERS
+    } else {
+        1
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel::<Batch>(writers + 1);
+    let rx = std::sync::Arc::new(tokio::sync::Mutex::new(rx));
+    let mut handles = Vec::new();
+    for _ in 0..writers {
+        let writer_db = db.clone();
+        let rx = rx.clone();
+        handles.push(tokio::spawn(async move {
+            loop {
+                let next = rx.lock().await.recv().await;
+                let Some(batch) = next else { break };
+                if let Err(err) = write_batch(&writer_db, batch).await {
+                    rx.lock().await.close();
+                    return Err(err);
+                }
+            }
+            Ok::<(), ScaleError>(())
+        }));
+    }
+    let result = generate(db, opts, &tx, &mut progress).await;
     drop(tx);
-    let written = writer.await.map_err(|e| ScaleError::Writer(e.to_string()))?;
-    let totals = match (result, written) {
-        (_, Err(ScaleError::Db(err))) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            return Err(ScaleError::NotEmpty(format!("{} (unique key clash: {err})", tenant_slug(1))));
+    let mut written = Ok(());
+    for handle in handles {
+        let outcome = handle
+            .await
+            .map_err(|e| ScaleError::Writer(e.to_string()))?;
+        if written.is_ok() {
+            written = outcome;
         }
+    }
+    let totals = match (result, written) {
         (_, Err(err)) => return Err(err),
         (Err(err), Ok(())) => return Err(err),
         (Ok(totals), Ok(())) => totals,
     };
-    let per_table: Vec<(&'static str, u64)> = TABLES.iter().zip(&totals).map(|(t, n)| (t.name, *n)).collect();
+    let per_table: Vec<(&'static str, u64)> = TABLES
+        .iter()
+        .zip(&totals)
+        .map(|(t, n)| (t.name, *n))
+        .collect();
     let rows = totals.iter().sum();
     progress("done", rows);
-    Ok(ScaleReport { rows, elapsed: started.elapsed(), per_table })
+    Ok(ScaleReport {
+        rows,
+        elapsed: started.elapsed(),
+        per_table,
+    })
 }
 
 async fn generate(
+    db: &DatabaseConnection,
     opts: &ScaleOptions,
     tx: &tokio::sync::mpsc::Sender<Batch>,
     progress: &mut impl FnMut(&str, u64),
@@ -902,9 +1628,35 @@ async fn generate(
         };
         progress(&format!("tenant {}", tenant_slug(n)), 0);
         g.tenant_rows(n, opts);
-        flush(&mut g, tx, progress, &mut totals).await?;
+        // The tenant, its homes and staff go in first, on their own, before any child batch
+        // that refers to them can run on another connection.
+        let before = g.bufs.totals.clone();
+        let stmts = g.bufs.take_statements();
+        write_batch(
+            db,
+            Batch {
+                tenant: g.tenant,
+                stmts,
+            },
+        )
+        .await
+        .map_err(|err| match err {
+            ScaleError::Db(db_err)
+                if matches!(db_err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
+            {
+                ScaleError::NotEmpty(format!("{} ({db_err})", tenant_slug(n)))
+            }
+            other => other,
+        })?;
+        for (i, table) in TABLES.iter().enumerate() {
+            let added = g.bufs.totals[i] - before[i];
+            if added > 0 {
+                totals[i] += added;
+                progress(table.name, totals[i]);
+            }
+        }
         // Children placed now: admitted over the last three years (or the history, if shorter).
-        let recent = history_days.min(3 * 365).max(14);
+        let recent = history_days.clamp(14, 3 * 365);
         for _ in 0..opts.children {
             let admission = opts.today - days(g.rng.gen_range(7..=recent));
             g.child(admission, None);
@@ -948,9 +1700,13 @@ async fn flush(
             progress(table.name, totals[i]);
         }
     }
-    // A closed channel means the writer failed: its error is reported by the caller.
-    let _ = tx.send(Batch { tenant: g.tenant, stmts }).await;
-    Ok(())
+    // A closed channel means a writer failed: the caller reports the writer's error.
+    tx.send(Batch {
+        tenant: g.tenant,
+        stmts,
+    })
+    .await
+    .map_err(|_| ScaleError::Writer("the writers stopped".into()))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -960,20 +1716,44 @@ fn render(v: &Value, out: &mut String) {
     use std::fmt::Write;
     match v {
         Value::Bool(Some(b)) => out.push_str(if *b { "t" } else { "f" }),
-        Value::TinyInt(Some(i)) => { let _ = write!(out, "{i}"); }
-        Value::SmallInt(Some(i)) => { let _ = write!(out, "{i}"); }
-        Value::Int(Some(i)) => { let _ = write!(out, "{i}"); }
-        Value::BigInt(Some(i)) => { let _ = write!(out, "{i}"); }
-        Value::Float(Some(f)) => { let _ = write!(out, "{:.4}", f64::from(*f)); }
-        Value::Double(Some(f)) => { let _ = write!(out, "{f:.4}"); }
-        Value::String(Some(s)) => { let _ = write!(out, "{}:{s}", s.len()); }
-        Value::Uuid(Some(u)) => { let _ = write!(out, "{}", u.hyphenated()); }
-        Value::ChronoDate(Some(d)) => { let _ = write!(out, "{}", d.format("%Y-%m-%d")); }
-        Value::ChronoDateTimeUtc(Some(t)) => out.push_str(&t.to_rfc3339_opts(SecondsFormat::Micros, true)),
-        Value::ChronoDateTime(Some(t)) => out.push_str(&t.and_utc().to_rfc3339_opts(SecondsFormat::Micros, true)),
+        Value::TinyInt(Some(i)) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::SmallInt(Some(i)) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Int(Some(i)) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::BigInt(Some(i)) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Float(Some(f)) => {
+            let _ = write!(out, "{:.4}", f64::from(*f));
+        }
+        Value::Double(Some(f)) => {
+            let _ = write!(out, "{f:.4}");
+        }
+        Value::String(Some(s)) => {
+            let _ = write!(out, "{}:{s}", s.len());
+        }
+        Value::Uuid(Some(u)) => {
+            let _ = write!(out, "{}", u.hyphenated());
+        }
+        Value::ChronoDate(Some(d)) => {
+            let _ = write!(out, "{}", d.format("%Y-%m-%d"));
+        }
+        Value::ChronoDateTimeUtc(Some(t)) => {
+            out.push_str(&t.to_rfc3339_opts(SecondsFormat::Micros, true))
+        }
+        Value::ChronoDateTime(Some(t)) => {
+            out.push_str(&t.and_utc().to_rfc3339_opts(SecondsFormat::Micros, true))
+        }
         Value::Json(Some(j)) => canonical_json(j, out),
         other if is_null(other) => out.push('~'),
-        other => { let _ = write!(out, "{other:?}"); }
+        other => {
+            let _ = write!(out, "{other:?}");
+        }
     }
 }
 
@@ -1033,15 +1813,23 @@ fn canonical_json(j: &serde_json::Value, out: &mut String) {
 }
 
 /// Hashes one table's rows of one tenant, in id order, paging by id.
-async fn hash_table<E, C>(conn: &C, tenant: Uuid, tenant_col: &str, h: &mut Sha256) -> Result<u64, ScaleError>
+async fn hash_table<E, C>(
+    conn: &C,
+    tenant: Uuid,
+    tenant_col: &str,
+    h: &mut Sha256,
+) -> Result<u64, ScaleError>
 where
     E: EntityTrait,
     E::Model: ModelTrait<Entity = E> + Sync,
     C: ConnectionTrait,
 {
     let name = E::default().table_name().to_owned();
-    let (Ok(id_col), Ok(tenant_col)) = (E::Column::from_str("id"), E::Column::from_str(tenant_col)) else {
-        return Err(ScaleError::InvalidOptions(format!("table {name} has no id or tenant column")));
+    let (Ok(id_col), Ok(tenant_col)) = (E::Column::from_str("id"), E::Column::from_str(tenant_col))
+    else {
+        return Err(ScaleError::InvalidOptions(format!(
+            "table {name} has no id or tenant column"
+        )));
     };
     h.update(format!("#{name}\n").as_bytes());
     let mut last: Option<Uuid> = None;
@@ -1101,13 +1889,50 @@ pub async fn checksum(db: &DatabaseConnection) -> Result<String, ScaleError> {
         }
         hash_table::<e::tenant::Entity, _>(&txn, tenant, "id", &mut h).await?;
         hash!(
-            identity_provider, home, user, home_membership, tenant_role, child, allocation, placement,
-            pre_admission_visit, key_team_assignment, key_session, monthly_summary, daily_log, care_plan,
-            care_plan_review, safe_care_plan, safe_care_risk, missing_episode, safe_care_review, statutory_review,
-            review_report, consultation_booklet, health_registration, health_appointment, health_measurement,
-            health_assessment, medication_record, education_placement, school_liaison, pep_meeting, exclusion,
-            significant_person, contact_arrangement, contact_restriction, contact_visit, file_audit, clothing_entry,
-            pathway_plan, weekly_plan, chronology_entry, draft, record_revision, timescale_setting, bank_holiday,
+            identity_provider,
+            home,
+            user,
+            home_membership,
+            tenant_role,
+            child,
+            allocation,
+            placement,
+            pre_admission_visit,
+            key_team_assignment,
+            key_session,
+            monthly_summary,
+            daily_log,
+            care_plan,
+            care_plan_review,
+            safe_care_plan,
+            safe_care_risk,
+            missing_episode,
+            safe_care_review,
+            statutory_review,
+            review_report,
+            consultation_booklet,
+            health_registration,
+            health_appointment,
+            health_measurement,
+            health_assessment,
+            medication_record,
+            education_placement,
+            school_liaison,
+            pep_meeting,
+            exclusion,
+            significant_person,
+            contact_arrangement,
+            contact_restriction,
+            contact_visit,
+            file_audit,
+            clothing_entry,
+            pathway_plan,
+            weekly_plan,
+            chronology_entry,
+            draft,
+            record_revision,
+            timescale_setting,
+            bank_holiday,
             access_event
         );
         txn.commit().await?;

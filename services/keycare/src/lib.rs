@@ -1,0 +1,9 @@
+//! The KeyCare gateway: configuration, HTTP wiring and authentication. `main.rs` only parses
+//! the command line; tests start the same server in-process with [`server::start`].
+
+pub mod auth;
+pub mod browser;
+pub mod cli;
+pub mod config;
+pub mod server;
+pub mod ws;

@@ -1,0 +1,14 @@
+//! Integration tests of the `keycare` binary: the gateway started as a real process, its
+//! start-up refusals and its `schema` command.
+//!
+//! On SQLite (default) the server uses `keycare.db` in a temporary working directory; with
+//! `KEYCARE_TEST_DATABASE_URL=postgres://...` it gets a fresh, empty PostgreSQL database.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod app;
+mod auth;
+mod schema;
+mod serve;
+mod startup;
+mod support;
+mod ws;

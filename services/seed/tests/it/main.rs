@@ -1,0 +1,4 @@
+//! Integration tests of the seed crate.
+
+mod demo;
+mod scale;
