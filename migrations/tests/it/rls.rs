@@ -31,7 +31,9 @@ async fn two_tenants() -> Option<(TestDb, World, World)> {
 /// A transaction running as the application role, for `tenant` when given.
 async fn as_app(t: &TestDb, tenant: Option<Uuid>) -> DatabaseTransaction {
     let txn = t.db.begin().await.unwrap();
-    exec(&txn, &format!("SET LOCAL ROLE {APP_ROLE}")).await.unwrap();
+    exec(&txn, &format!("SET LOCAL ROLE {APP_ROLE}"))
+        .await
+        .unwrap();
     if let Some(tenant) = tenant {
         txn.execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
@@ -45,44 +47,70 @@ async fn as_app(t: &TestDb, tenant: Option<Uuid>) -> DatabaseTransaction {
 }
 
 async fn child_ids(txn: &DatabaseTransaction) -> Vec<Uuid> {
-    txn.query_all_raw(Statement::from_string(DbBackend::Postgres, "SELECT id FROM children"))
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.try_get::<Uuid>("", "id").unwrap())
-        .collect()
+    txn.query_all_raw(Statement::from_string(
+        DbBackend::Postgres,
+        "SELECT id FROM children",
+    ))
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|r| r.try_get::<Uuid>("", "id").unwrap())
+    .collect()
 }
 
 #[tokio::test]
 async fn without_a_tenant_the_app_role_sees_no_child() {
-    let Some((t, _a, _b)) = two_tenants().await else { return };
+    let Some((t, _a, _b)) = two_tenants().await else {
+        return;
+    };
     let txn = as_app(&t, None).await;
     let row = txn
-        .query_one_raw(Statement::from_string(DbBackend::Postgres, "SELECT count(*) AS n FROM children"))
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT count(*) AS n FROM children",
+        ))
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(row.try_get::<i64>("", "n").unwrap(), 0, "children visible with no tenant set");
+    assert_eq!(
+        row.try_get::<i64>("", "n").unwrap(),
+        0,
+        "children visible with no tenant set"
+    );
 }
 
 #[tokio::test]
 async fn with_tenant_a_set_an_unscoped_select_returns_only_a_child_of_a() {
-    let Some((t, a, _b)) = two_tenants().await else { return };
+    let Some((t, a, _b)) = two_tenants().await else {
+        return;
+    };
     let txn = as_app(&t, Some(a.tenant)).await;
-    assert_eq!(child_ids(&txn).await, vec![a.child], "SELECT * FROM children as tenant A");
+    assert_eq!(
+        child_ids(&txn).await,
+        vec![a.child],
+        "SELECT * FROM children as tenant A"
+    );
 }
 
 #[tokio::test]
 async fn the_owner_with_rls_bypassed_sees_both_children() {
     // The control for the two tests above: the rows are there; only the wall hides them.
-    let Some((t, _a, _b)) = two_tenants().await else { return };
+    let Some((t, _a, _b)) = two_tenants().await else {
+        return;
+    };
     let txn = t.db.begin().await.unwrap();
-    assert_eq!(child_ids(&txn).await.len(), 2, "the superuser should see every child");
+    assert_eq!(
+        child_ids(&txn).await.len(),
+        2,
+        "the superuser should see every child"
+    );
 }
 
 #[tokio::test]
 async fn inserting_a_row_of_tenant_b_while_a_is_set_is_refused() {
-    let Some((t, a, b)) = two_tenants().await else { return };
+    let Some((t, a, b)) = two_tenants().await else {
+        return;
+    };
     let txn = as_app(&t, Some(a.tenant)).await;
     let err = b
         .child_row(Uuid::new_v4(), b.tenant)
@@ -97,7 +125,9 @@ async fn inserting_a_row_of_tenant_b_while_a_is_set_is_refused() {
 
 #[tokio::test]
 async fn the_app_role_cannot_update_or_delete_access_events() {
-    let Some((t, a, _b)) = two_tenants().await else { return };
+    let Some((t, a, _b)) = two_tenants().await else {
+        return;
+    };
     // One event of tenant A, written as the application role (which may append).
     let txn = as_app(&t, Some(a.tenant)).await;
     e::access_event::ActiveModel {
@@ -122,7 +152,10 @@ async fn the_app_role_cannot_update_or_delete_access_events() {
     txn.commit().await.unwrap();
 
     let mut allowed = Vec::new();
-    for sql in ["UPDATE access_events SET allowed = false", "DELETE FROM access_events"] {
+    for sql in [
+        "UPDATE access_events SET allowed = false",
+        "DELETE FROM access_events",
+    ] {
         let txn = as_app(&t, Some(a.tenant)).await;
         match exec(&txn, sql).await {
             Err(e) if e.to_string().contains("permission denied") => {}
@@ -130,5 +163,8 @@ async fn the_app_role_cannot_update_or_delete_access_events() {
         }
         txn.rollback().await.unwrap();
     }
-    assert!(allowed.is_empty(), "the access log is not append-only for {APP_ROLE}: {allowed:#?}");
+    assert!(
+        allowed.is_empty(),
+        "the access log is not append-only for {APP_ROLE}: {allowed:#?}"
+    );
 }

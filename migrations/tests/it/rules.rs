@@ -29,7 +29,9 @@ async fn a_second_open_placement_for_a_child_is_refused_by_uq_placements_one_ope
     let t = TestDb::new().await;
     let w = World::create(&t.db).await;
     let txn = begin_for_tenant(&t.db, w.tenant).await.unwrap();
-    w.place(&txn, w.child, date(2025, 1, 6), None).await.expect("first open placement");
+    w.place(&txn, w.child, date(2025, 1, 6), None)
+        .await
+        .expect("first open placement");
     let second = w.place(&txn, w.child, date(2025, 2, 3), None).await;
     assert_refused_by(second, ONE_OPEN_PLACEMENT);
 }
@@ -43,7 +45,10 @@ async fn a_new_open_placement_after_a_closed_one_is_allowed() {
         .await
         .expect("earlier, closed placement");
     let open = w.place(&txn, w.child, date(2025, 1, 6), None).await;
-    assert!(open.is_ok(), "an open placement after a closed one was refused: {open:?}");
+    assert!(
+        open.is_ok(),
+        "an open placement after a closed one was refused: {open:?}"
+    );
 }
 
 #[tokio::test]
@@ -51,8 +56,14 @@ async fn the_refusal_explains_the_open_placement_rule() {
     let t = TestDb::new().await;
     let w = World::create(&t.db).await;
     let txn = begin_for_tenant(&t.db, w.tenant).await.unwrap();
-    w.place(&txn, w.child, date(2025, 1, 6), None).await.unwrap();
-    let err = DomainError::from(w.place(&txn, w.child, date(2025, 2, 3), None).await.unwrap_err());
+    w.place(&txn, w.child, date(2025, 1, 6), None)
+        .await
+        .unwrap();
+    let err = DomainError::from(
+        w.place(&txn, w.child, date(2025, 2, 3), None)
+            .await
+            .unwrap_err(),
+    );
     assert!(
         err.to_string().contains(ONE_OPEN_PLACEMENT) && err.to_string().contains("open placement"),
         "message does not name the rule: {err}"
@@ -66,8 +77,13 @@ async fn a_second_active_key_carer_is_refused_by_uq_key_team_one_active_key_care
     let t = TestDb::new().await;
     let w = World::create(&t.db).await;
     let txn = begin_for_tenant(&t.db, w.tenant).await.unwrap();
-    let p = w.place(&txn, w.child, date(2025, 1, 6), None).await.unwrap();
-    w.appoint(&txn, p, KeyCarer, date(2025, 1, 6), None).await.expect("first key carer");
+    let p = w
+        .place(&txn, w.child, date(2025, 1, 6), None)
+        .await
+        .unwrap();
+    w.appoint(&txn, p, KeyCarer, date(2025, 1, 6), None)
+        .await
+        .expect("first key carer");
     let second = w.appoint(&txn, p, KeyCarer, date(2025, 3, 1), None).await;
     assert_refused_by(second, ONE_KEY_CARER);
 }
@@ -77,12 +93,18 @@ async fn an_ended_key_carer_and_a_new_active_one_are_allowed() {
     let t = TestDb::new().await;
     let w = World::create(&t.db).await;
     let txn = begin_for_tenant(&t.db, w.tenant).await.unwrap();
-    let p = w.place(&txn, w.child, date(2025, 1, 6), None).await.unwrap();
+    let p = w
+        .place(&txn, w.child, date(2025, 1, 6), None)
+        .await
+        .unwrap();
     w.appoint(&txn, p, KeyCarer, date(2025, 1, 6), Some(date(2025, 2, 28)))
         .await
         .expect("former key carer");
     let new = w.appoint(&txn, p, KeyCarer, date(2025, 3, 1), None).await;
-    assert!(new.is_ok(), "a new key carer after an ended one was refused: {new:?}");
+    assert!(
+        new.is_ok(),
+        "a new key carer after an ended one was refused: {new:?}"
+    );
 }
 
 #[tokio::test]
@@ -90,11 +112,21 @@ async fn co_key_carers_are_not_limited_by_the_key_carer_rule() {
     let t = TestDb::new().await;
     let w = World::create(&t.db).await;
     let txn = begin_for_tenant(&t.db, w.tenant).await.unwrap();
-    let p = w.place(&txn, w.child, date(2025, 1, 6), None).await.unwrap();
-    w.appoint(&txn, p, KeyCarer, date(2025, 1, 6), None).await.expect("key carer");
-    w.appoint(&txn, p, CoKeyCarer, date(2025, 1, 6), None).await.expect("first co-key carer");
+    let p = w
+        .place(&txn, w.child, date(2025, 1, 6), None)
+        .await
+        .unwrap();
+    w.appoint(&txn, p, KeyCarer, date(2025, 1, 6), None)
+        .await
+        .expect("key carer");
+    w.appoint(&txn, p, CoKeyCarer, date(2025, 1, 6), None)
+        .await
+        .expect("first co-key carer");
     let second_co = w.appoint(&txn, p, CoKeyCarer, date(2025, 1, 6), None).await;
-    assert!(second_co.is_ok(), "a second co-key carer was refused: {second_co:?}");
+    assert!(
+        second_co.is_ok(),
+        "a second co-key carer was refused: {second_co:?}"
+    );
 }
 
 // --- Enum columns keep to their values -----------------------------------------------------
@@ -114,8 +146,19 @@ async fn a_home_with_status_outside_its_values_is_refused_by_the_check() {
     let insert = Query::insert()
         .into_table(Alias::new("homes"))
         .columns(
-            ["id", "tenant_id", "name", "ofsted_urn", "address", "beds", "status", "version", "created_at", "updated_at"]
-                .map(Alias::new),
+            [
+                "id",
+                "tenant_id",
+                "name",
+                "ofsted_urn",
+                "address",
+                "beds",
+                "status",
+                "version",
+                "created_at",
+                "updated_at",
+            ]
+            .map(Alias::new),
         )
         .values_panic([
             Uuid::new_v4().into(),
@@ -130,8 +173,14 @@ async fn a_home_with_status_outside_its_values_is_refused_by_the_check() {
             now.into(),
         ])
         .to_owned();
-    let err = txn.execute(&insert).await.expect_err("a home with status 'bogus' was accepted");
-    assert!(is_check_violation(&err), "expected a CHECK violation, got {err}");
+    let err = txn
+        .execute(&insert)
+        .await
+        .expect_err("a home with status 'bogus' was accepted");
+    assert!(
+        is_check_violation(&err),
+        "expected a CHECK violation, got {err}"
+    );
 }
 
 #[tokio::test]
@@ -140,8 +189,14 @@ async fn enum_columns_refuse_values_outside_their_enum() {
     let t = TestDb::new().await;
     let w = World::create(&t.db).await;
     let setup = begin_for_tenant(&t.db, w.tenant).await.unwrap();
-    let p = w.place(&setup, w.child, date(2025, 1, 6), None).await.unwrap();
-    let kta = w.appoint(&setup, p, KeyCarer, date(2025, 1, 6), None).await.unwrap();
+    let p = w
+        .place(&setup, w.child, date(2025, 1, 6), None)
+        .await
+        .unwrap();
+    let kta = w
+        .appoint(&setup, p, KeyCarer, date(2025, 1, 6), None)
+        .await
+        .unwrap();
     setup.commit().await.unwrap();
     let cases: [(&str, &str, Uuid); 4] = [
         ("homes", "status", w.home),
@@ -163,7 +218,10 @@ async fn enum_columns_refuse_values_outside_their_enum() {
         }
         txn.rollback().await.unwrap();
     }
-    assert!(accepted.is_empty(), "enum columns not refused by a CHECK: {accepted:#?}");
+    assert!(
+        accepted.is_empty(),
+        "enum columns not refused by a CHECK: {accepted:#?}"
+    );
 }
 
 // --- Foreign keys ---------------------------------------------------------------------------
@@ -175,5 +233,8 @@ async fn a_placement_of_a_missing_child_is_refused_as_a_missing_reference() {
     let txn = begin_for_tenant(&t.db, w.tenant).await.unwrap();
     let result = w.place(&txn, Uuid::new_v4(), date(2025, 1, 6), None).await;
     let err = DomainError::from(result.expect_err("a placement of a missing child was accepted"));
-    assert!(matches!(err, DomainError::MissingReference), "expected MissingReference, got {err:?}");
+    assert!(
+        matches!(err, DomainError::MissingReference),
+        "expected MissingReference, got {err:?}"
+    );
 }

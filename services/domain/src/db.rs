@@ -38,6 +38,7 @@ pub fn redact(url: &str) -> String {
 /// Opens a connection pool, checking the URL and (for SQLite) that the file can be written.
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, ConnectError> {
     let url = normalise_sqlite_url(url)?;
+    probe_server(&url).await?;
     let mut opts = ConnectOptions::new(url.clone());
     opts.max_connections(max_connections)
         .min_connections(1)
@@ -65,8 +66,45 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
     Ok(db)
 }
 
+/// For a server database, checks that something listens before the pool starts retrying,
+/// so that a refused connection is reported as such rather than as a pool time-out.
+async fn probe_server(url: &str) -> Result<(), ConnectError> {
+    let Ok(parsed) = url::Url::parse(url) else {
+        return Ok(());
+    };
+    if !parsed.scheme().starts_with("postgres") {
+        return Ok(());
+    }
+    let host = parsed.host_str().unwrap_or("localhost").to_owned();
+    let port = parsed.port().unwrap_or(5432);
+    let unreachable = |reason: String| ConnectError::Unreachable {
+        url: redact(url),
+        reason,
+    };
+    match tokio::time::timeout(
+        Duration::from_secs(5),
+        tokio::net::TcpStream::connect((host.as_str(), port)),
+    )
+    .await
+    {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(unreachable(format!("{host}:{port}: {e}"))),
+        Err(_) => Err(unreachable(format!("{host}:{port}: no answer within 5 s"))),
+    }
+}
+
+/// The first line of a driver message, without the wrapping the driver adds ("Connection
+/// Error: error returned from database: ... at line 948").
 fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or_default().to_owned()
+    let line = s.lines().next().unwrap_or_default();
+    let line = line
+        .rsplit("error returned from database: ")
+        .next()
+        .unwrap_or(line);
+    match line.rfind(" at line ") {
+        Some(i) if line[i + 9..].chars().all(|c| c.is_ascii_digit()) => line[..i].to_owned(),
+        _ => line.to_owned(),
+    }
 }
 
 fn sqlite_error(url: &str, e: DbErr) -> ConnectError {

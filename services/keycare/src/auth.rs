@@ -73,7 +73,7 @@ impl Authenticator {
             }
         }
         let mut dir = self.directory.write().await;
-        if !dir.loaded.is_some_and(|t| t.elapsed() < DIRECTORY_RELOAD) {
+        if dir.loaded.is_none_or(|t| t.elapsed() >= DIRECTORY_RELOAD) {
             dir.providers = identity::providers(&self.db).await.map_err(|e| {
                 tracing::error!(error = %e, "loading identity providers failed");
                 AuthError::Config("the issuer directory could not be read".into())
@@ -87,10 +87,10 @@ impl Authenticator {
     /// header, its browser session cookie.
     pub async fn authenticate_request(&self, headers: &HeaderMap) -> Result<Identity, AuthError> {
         let header = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
-        if header.is_none() {
-            if let Some(cookie) = crate::browser::session_cookie(headers) {
-                return self.authenticate_session(&cookie).await;
-            }
+        if header.is_none()
+            && let Some(cookie) = crate::browser::session_cookie(headers)
+        {
+            return self.authenticate_session(&cookie).await;
         }
         self.authenticate(header).await
     }

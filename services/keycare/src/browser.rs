@@ -224,10 +224,10 @@ async fn callback(
 }
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(cookie) = session_cookie(&headers) {
-        if let Err(e) = sessions::revoke_session(&state.db, &cookie).await {
-            return internal(e);
-        }
+    if let Some(cookie) = session_cookie(&headers)
+        && let Err(e) = sessions::revoke_session(&state.db, &cookie).await
+    {
+        return internal(e);
     }
     let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age=0");
     let mut res = StatusCode::NO_CONTENT.into_response();

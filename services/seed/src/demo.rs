@@ -571,7 +571,9 @@ macro_rules! record {
     ($s:expr, $m:ident, $child:expr, $author:expr, $at:expr, { $($f:ident : $v:expr),* $(,)? }) => {{
         let at: DateTime<Utc> = $at;
         let id = $s.next_id(stringify!($m));
-        e::$m::ActiveModel {
+        // Some kinds set every column here, others leave some NULL.
+        #[allow(clippy::needless_update)]
+        let model = e::$m::ActiveModel {
             id: Set(id),
             tenant_id: Set($s.tenant_id),
             child_id: Set($child),
@@ -582,9 +584,8 @@ macro_rules! record {
             updated_at: Set(at),
             $($f: Set($v),)*
             ..Default::default()
-        }
-        .insert($s.db)
-        .await?;
+        };
+        model.insert($s.db).await?;
         id
     }};
 }
@@ -745,7 +746,7 @@ impl<C: ConnectionTrait> Seeder<'_, C> {
             date_of_birth: Set(dob),
             gender: Set(ch.gender.to_owned()),
             ethnicity: Set(Some("White British".to_owned())
-                .filter(|_| ch.key.len() % 2 == 0)
+                .filter(|_| ch.key.len().is_multiple_of(2))
                 .or(Some("Mixed heritage".to_owned()))),
             religion: Set(None),
             first_language: Set(Some("English".to_owned())),

@@ -52,7 +52,8 @@ async fn template(base: &str) -> String {
         .get_or_init(|| async {
             let name = format!("keycare_tpl_{}", std::process::id());
             let admin = admin(base).await;
-            // Leftovers of earlier runs: test processes run one after another.
+            // Leftovers of earlier runs: databases whose test process has gone. Names carry
+            // the pid, so concurrent test processes never drop each other's databases.
             let stale = admin
                 .query_all_raw(sea_orm::Statement::from_string(
                     DbBackend::Postgres,
@@ -62,6 +63,9 @@ async fn template(base: &str) -> String {
                 .expect("list databases");
             for row in stale {
                 let db: String = row.try_get("", "datname").expect("datname");
+                if owner_alive(&db) {
+                    continue;
+                }
                 admin
                     .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)"))
                     .await
@@ -81,6 +85,32 @@ async fn template(base: &str) -> String {
         .clone()
 }
 
+/// `keycare_t_<pid>_<random>`: the pid tells whether its process still runs.
+fn test_db_name() -> String {
+    format!(
+        "keycare_t_{}_{}",
+        std::process::id(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+/// Whether the test process that created this database still runs (names end in
+/// `_<pid>` for templates and `_<pid>_<random>` for test databases).
+fn owner_alive(name: &str) -> bool {
+    let pid = if let Some(rest) = name.strip_prefix("keycare_tpl_") {
+        rest
+    } else if let Some(rest) = name.strip_prefix("keycare_t_") {
+        rest.split('_').next().unwrap_or_default()
+    } else {
+        return true;
+    };
+    match pid.parse::<u32>() {
+        Ok(pid) if pid == std::process::id() => true,
+        Ok(pid) => std::path::Path::new(&format!("/proc/{pid}")).exists(),
+        Err(_) => false,
+    }
+}
+
 async fn admin_for(url: &str) -> DatabaseConnection {
     admin(url).await
 }
@@ -91,7 +121,7 @@ impl TestDb {
         match std::env::var(DATABASE_URL_ENV) {
             Ok(base) if base.starts_with("postgres") => {
                 let tpl = template(&base).await;
-                let name = format!("keycare_t_{}", uuid::Uuid::new_v4().simple());
+                let name = test_db_name();
                 let admin = admin(&base).await;
                 admin
                     .execute_unprepared(&format!("CREATE DATABASE \"{name}\" TEMPLATE \"{tpl}\""))
@@ -123,7 +153,7 @@ impl TestDb {
         match std::env::var(DATABASE_URL_ENV) {
             Ok(base) if base.starts_with("postgres") => {
                 let _ = template(&base).await; // clears leftovers first
-                let name = format!("keycare_t_{}", uuid::Uuid::new_v4().simple());
+                let name = test_db_name();
                 let admin = admin(&base).await;
                 admin
                     .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))

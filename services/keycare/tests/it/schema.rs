@@ -12,7 +12,10 @@ async fn keycare_schema_prints_the_committed_schema_graphql() {
         )
     });
     let dir = tempfile::tempdir().unwrap();
-    let out = keycare(dir.path()).arg("schema").output().expect("run keycare schema");
+    let out = keycare(dir.path())
+        .arg("schema")
+        .output()
+        .expect("run keycare schema");
     let printed = String::from_utf8(out.stdout).unwrap();
     assert!(
         out.status.success() && printed == committed,

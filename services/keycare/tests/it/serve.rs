@@ -19,7 +19,10 @@ async fn readyz_answers_200_ready_with_the_database_reachable_and_no_pending_mig
     let body: Value = r.json().await.unwrap();
     assert_eq!(
         (status, &body),
-        (StatusCode::OK, &json!({"ready": true, "database": "reachable", "pendingMigrations": 0})),
+        (
+            StatusCode::OK,
+            &json!({"ready": true, "database": "reachable", "pendingMigrations": 0})
+        ),
         "/readyz"
     );
 }
@@ -51,7 +54,10 @@ async fn graphql_answers_api_version_for_a_demo_user() {
     let status = r.status();
     let body: Value = r.json().await.unwrap();
     assert!(
-        status == StatusCode::OK && body["data"]["apiVersion"].as_str().is_some_and(|v| !v.is_empty()),
+        status == StatusCode::OK
+            && body["data"]["apiVersion"]
+                .as_str()
+                .is_some_and(|v| !v.is_empty()),
         "POST /graphql {{ apiVersion }}: {status} {body}"
     );
 }
@@ -68,7 +74,8 @@ async fn graphql_without_a_token_is_401_unauthenticated() {
     let status = r.status();
     let body: Value = r.json().await.unwrap_or(Value::Null);
     assert!(
-        status == StatusCode::UNAUTHORIZED && body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED",
+        status == StatusCode::UNAUTHORIZED
+            && body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED",
         "POST /graphql without a token: {status} {body}"
     );
 }

@@ -15,7 +15,11 @@ fn serve_fails(dir: &Path, args: &[&str]) -> (Option<i32>, Vec<String>) {
         .output()
         .expect("run keycare serve");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let lines = stderr.lines().filter(|l| !l.trim().is_empty()).map(str::to_owned).collect();
+    let lines = stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_owned)
+        .collect();
     (out.status.code(), lines)
 }
 
@@ -26,7 +30,9 @@ fn check(dir: &Path, args: &[&str], needles: &[&str]) -> Option<String> {
         && lines.len() == 1
         && lines[0].starts_with("keycare: ")
         && needles.iter().all(|n| lines[0].contains(n));
-    (!ok).then(|| format!("serve {args:?}: exit {code:?}, stderr {lines:#?}, want one line with {needles:?}"))
+    (!ok).then(|| {
+        format!("serve {args:?}: exit {code:?}, stderr {lines:#?}, want one line with {needles:?}")
+    })
 }
 
 #[tokio::test]
@@ -37,19 +43,32 @@ async fn bad_start_up_input_stops_with_one_line_naming_the_problem() {
     let missing_url = format!("sqlite://{}", missing.display());
     // (args, what the line must say)
     let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
-        (vec!["--addr", &addr, "--database-url", "mysql://x"], vec!["mysql://x", "not supported"]),
         (
-            vec!["--addr", &addr, "--database-url", "postgres://nobody@127.0.0.1:1/x"],
+            vec!["--addr", &addr, "--database-url", "mysql://x"],
+            vec!["mysql://x", "not supported"],
+        ),
+        (
+            vec![
+                "--addr",
+                &addr,
+                "--database-url",
+                "postgres://nobody@127.0.0.1:1/x",
+            ],
             vec!["cannot reach the database", "127.0.0.1:1"],
         ),
         (
             vec!["--addr", &addr, "--database-url", &missing_url],
             vec!["cannot write the SQLite database", "does not exist"],
         ),
-        (vec!["--addr", "not-an-address"], vec!["addr", "not-an-address"]),
+        (
+            vec!["--addr", "not-an-address"],
+            vec!["addr", "not-an-address"],
+        ),
     ];
-    let failures: Vec<String> =
-        cases.iter().filter_map(|(args, needles)| check(dir.path(), args, needles)).collect();
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|(args, needles)| check(dir.path(), args, needles))
+        .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

@@ -16,8 +16,14 @@ pub fn keycare(dir: &Path) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.current_dir(dir);
     for var in [
-        "KEYCARE_DATABASE_URL", "KEYCARE_DATA_DIR", "KEYCARE_CONFIG", "KEYCARE_ADDR",
-        "KEYCARE_PUBLIC_URL", "KEYCARE_ENVIRONMENT", "KEYCARE_DEV_ISSUER", "KEYCARE_MAX_CONNECTIONS",
+        "KEYCARE_DATABASE_URL",
+        "KEYCARE_DATA_DIR",
+        "KEYCARE_CONFIG",
+        "KEYCARE_ADDR",
+        "KEYCARE_PUBLIC_URL",
+        "KEYCARE_ENVIRONMENT",
+        "KEYCARE_DEV_ISSUER",
+        "KEYCARE_MAX_CONNECTIONS",
     ] {
         cmd.env_remove(var);
     }
@@ -26,7 +32,11 @@ pub fn keycare(dir: &Path) -> Command {
 
 /// A free local port (bound, read, released).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A running `keycare serve --demo`, killed when dropped.
@@ -52,10 +62,20 @@ impl Server {
         let mut cmd = keycare(dir.path());
         cmd.args(["serve", "--demo", "--addr", &addr]);
         Self::common_args(&mut cmd, dir.path(), database_url.as_deref());
-        cmd.stdout(Stdio::from(std::fs::File::create(dir.path().join("stdout.log")).unwrap()))
-            .stderr(Stdio::from(std::fs::File::create(dir.path().join("stderr.log")).unwrap()));
+        cmd.stdout(Stdio::from(
+            std::fs::File::create(dir.path().join("stdout.log")).unwrap(),
+        ))
+        .stderr(Stdio::from(
+            std::fs::File::create(dir.path().join("stderr.log")).unwrap(),
+        ));
         let child = cmd.spawn().expect("spawn keycare serve");
-        let mut server = Server { base: format!("http://{addr}"), child, dir, database_url, _db: db };
+        let mut server = Server {
+            base: format!("http://{addr}"),
+            child,
+            dir,
+            database_url,
+            _db: db,
+        };
         server.wait_healthy().await;
         server
     }
@@ -69,7 +89,11 @@ impl Server {
 
     fn logs(&self) -> String {
         let read = |f: &str| std::fs::read_to_string(self.dir.path().join(f)).unwrap_or_default();
-        format!("--- stderr ---\n{}\n--- stdout ---\n{}", read("stderr.log"), read("stdout.log"))
+        format!(
+            "--- stderr ---\n{}\n--- stdout ---\n{}",
+            read("stderr.log"),
+            read("stdout.log")
+        )
     }
 
     async fn wait_healthy(&mut self) {
@@ -79,13 +103,16 @@ impl Server {
             if let Some(status) = self.child.try_wait().unwrap() {
                 panic!("keycare serve exited early ({status})\n{}", self.logs());
             }
-            if let Ok(r) = client.get(format!("{}/healthz", self.base)).send().await {
-                if r.status().is_success() {
-                    return;
-                }
+            if let Ok(r) = client.get(format!("{}/healthz", self.base)).send().await
+                && r.status().is_success()
+            {
+                return;
             }
             if Instant::now() > deadline {
-                panic!("keycare serve did not answer /healthz within {START_DEADLINE:?}\n{}", self.logs());
+                panic!(
+                    "keycare serve did not answer /healthz within {START_DEADLINE:?}\n{}",
+                    self.logs()
+                );
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }

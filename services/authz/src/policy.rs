@@ -1,0 +1,94 @@
+//! The access policy: `policies/model.conf` and `policies/policy.csv`, validated against the
+//! vocabulary and loaded into a Casbin `CachedEnforcer` shared behind an `Arc`. Every access
+//! decision is asked of it; nothing else decides.
+
+use crate::error::AuthzError;
+use crate::vocabulary::{Action, Basis, Kind};
+use casbin::{CachedEnforcer, CoreApi, DefaultModel, StringAdapter};
+use std::sync::Arc;
+
+/// The model shipped with KeyCare (`policies/model.conf`).
+pub const MODEL: &str = include_str!("../../../policies/model.conf");
+/// The policy shipped with KeyCare (`policies/policy.csv`).
+pub const POLICY: &str = include_str!("../../../policies/policy.csv");
+
+/// The loaded policy. Cheap to clone.
+#[derive(Clone)]
+pub struct Policy {
+    enforcer: Arc<CachedEnforcer>,
+}
+
+impl std::fmt::Debug for Policy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Policy")
+    }
+}
+
+/// Checks every policy line against the vocabulary, naming the first bad line.
+pub fn validate(policy: &str) -> Result<usize, AuthzError> {
+    let mut rules = 0;
+    for (i, raw) in policy.lines().enumerate() {
+        let text = raw.trim();
+        if text.is_empty() || text.starts_with('#') {
+            continue;
+        }
+        let bad = |problem: String| AuthzError::PolicyLine {
+            line: i + 1,
+            text: text.to_owned(),
+            problem,
+        };
+        let fields: Vec<&str> = text.split(',').map(str::trim).collect();
+        match fields.as_slice() {
+            ["p", basis, kind, action] => {
+                Basis::parse(basis).ok_or_else(|| bad(format!("unknown basis {basis:?}")))?;
+                Kind::parse(kind).ok_or_else(|| bad(format!("unknown record kind {kind:?}")))?;
+                Action::parse(action).ok_or_else(|| bad(format!("unknown action {action:?}")))?;
+                rules += 1;
+            }
+            _ => return Err(bad("expected `p, basis, kind, action`".into())),
+        }
+    }
+    Ok(rules)
+}
+
+impl Policy {
+    /// Loads the policy shipped with KeyCare.
+    pub async fn shipped() -> Result<Policy, AuthzError> {
+        Policy::load(MODEL, POLICY).await
+    }
+
+    /// Loads a model and policy text after validating every line.
+    pub async fn load(model: &str, policy: &str) -> Result<Policy, AuthzError> {
+        validate(policy)?;
+        let model = DefaultModel::from_str(model)
+            .await
+            .map_err(|e| AuthzError::Policy(format!("model: {e}")))?;
+        let adapter = StringAdapter::new(policy.to_owned());
+        let enforcer = CachedEnforcer::new(model, adapter)
+            .await
+            .map_err(|e| AuthzError::Policy(e.to_string()))?;
+        Ok(Policy {
+            enforcer: Arc::new(enforcer),
+        })
+    }
+
+    /// Whether the policy allows `basis` to do `action` to `kind`.
+    pub fn allows(&self, basis: Basis, kind: Kind, action: Action) -> bool {
+        self.enforcer
+            .enforce((basis.as_str(), kind.as_str(), action.as_str()))
+            .unwrap_or_else(|e| {
+                // A failing matcher is a broken policy: deny, and say so in the log.
+                tracing::error!(error = %e, "policy decision failed; denying");
+                false
+            })
+    }
+
+    /// The bases allowed to do `action` to `kind` (for turning a list into a SQL predicate).
+    pub fn bases_allowing(&self, kind: Kind, action: Action) -> Vec<Basis> {
+        Basis::ALL
+            .iter()
+            .copied()
+            .filter(|b| self.allows(*b, kind, action))
+            .collect()
+    }
+}
