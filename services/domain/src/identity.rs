@@ -146,12 +146,12 @@ pub struct Me {
 }
 
 /// Loads the signed-in user's own view in three queries, whatever the number of memberships.
-pub async fn me(db: &DatabaseConnection, who: &Identity) -> DomainResult<Me> {
-    let txn = begin_for_tenant(db, who.tenant_id).await?;
+pub async fn me(req: &crate::request::Request) -> DomainResult<Me> {
+    let (txn, who) = (&req.txn, &req.identity);
     let user = e::user::Entity::find_by_id(who.user_id)
         .filter(e::user::Column::TenantId.eq(who.tenant_id))
         .find_also_related(e::tenant::Entity)
-        .one(&txn)
+        .one(txn)
         .await?;
     let Some((user, Some(tenant))) = user else {
         return Err(crate::DomainError::NotFound);
@@ -161,7 +161,7 @@ pub async fn me(db: &DatabaseConnection, who: &Identity) -> DomainResult<Me> {
         .find_also_related(e::home::Entity)
         .order_by_asc(e::home_membership::Column::StartDate)
         .order_by_asc(e::home_membership::Column::Id)
-        .all(&txn)
+        .all(txn)
         .await?
         .into_iter()
         .filter_map(|(m, h)| {
@@ -179,12 +179,11 @@ pub async fn me(db: &DatabaseConnection, who: &Identity) -> DomainResult<Me> {
         .filter(e::tenant_role::Column::UserId.eq(user.id))
         .filter(e::tenant_role::Column::RevokedAt.is_null())
         .order_by_asc(e::tenant_role::Column::Role)
-        .all(&txn)
+        .all(txn)
         .await?
         .into_iter()
         .map(|r| r.role)
         .collect();
-    txn.commit().await?;
     Ok(Me {
         user,
         tenant,

@@ -4,6 +4,8 @@
 pub mod db;
 pub mod error;
 pub mod identity;
+pub mod identity_providers;
+pub mod request;
 pub mod sessions;
 
 pub use error::{DomainError, DomainResult};

@@ -2,8 +2,10 @@
 //! domain crate and map its results.
 
 mod error;
+mod identity_providers;
 mod ids;
 mod me;
+mod request;
 mod scalars;
 mod schema;
 mod subscription;

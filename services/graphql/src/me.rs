@@ -4,9 +4,8 @@ use crate::error::gql;
 use crate::ids::global_id;
 use crate::scalars::Date;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
-use keycare_domain::identity::{self, Identity};
+use keycare_domain::identity;
 use keycare_entity::enums::{HomeRole, TenantRoleKind};
-use sea_orm::DatabaseConnection;
 
 /// What `me` returns.
 pub struct Me(identity::Me);
@@ -91,7 +90,8 @@ pub struct HomeMembership {
 
 /// Resolves `me` for the signed-in caller.
 pub async fn resolve(ctx: &Context<'_>) -> Result<Me> {
-    let who = ctx.data::<Identity>()?;
-    let db = ctx.data::<DatabaseConnection>()?;
-    identity::me(db, who).await.map(Me).map_err(gql)
+    identity::me(crate::request::request(ctx)?)
+        .await
+        .map(Me)
+        .map_err(gql)
 }

@@ -1,14 +1,23 @@
 //! Building the schema with its limits.
 
 use crate::subscription::Subscription;
-use async_graphql::{EmptyMutation, Object, Schema};
+use async_graphql::{MergedObject, Object, Schema};
 use sea_orm::DatabaseConnection;
 
-/// The root query.
-pub struct Query;
+/// The root query: every module's queries merged.
+#[derive(MergedObject, Default)]
+pub struct Query(BaseQuery, crate::identity_providers::IdentityProviderQuery);
+
+/// The root mutation: every module's mutations merged.
+#[derive(MergedObject, Default)]
+pub struct Mutation(crate::identity_providers::IdentityProviderMutation);
+
+/// Queries about the API and the signed-in user.
+#[derive(Default)]
+pub struct BaseQuery;
 
 #[Object]
-impl Query {
+impl BaseQuery {
     /// The version of the KeyCare API this server implements.
     async fn api_version(&self) -> &'static str {
         env!("CARGO_PKG_VERSION")
@@ -21,7 +30,7 @@ impl Query {
 }
 
 /// The KeyCare schema.
-pub type KeyCareSchema = Schema<Query, EmptyMutation, Subscription>;
+pub type KeyCareSchema = Schema<Query, Mutation, Subscription>;
 
 /// What the resolvers need from the running server.
 #[derive(Clone)]
@@ -35,7 +44,7 @@ pub const MAX_COMPLEXITY: usize = 2_000;
 
 /// Builds the schema for a running server.
 pub fn build_schema(deps: SchemaDeps) -> KeyCareSchema {
-    Schema::build(Query, EmptyMutation, Subscription)
+    Schema::build(Query::default(), Mutation::default(), Subscription)
         .data(deps.db)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
@@ -44,7 +53,7 @@ pub fn build_schema(deps: SchemaDeps) -> KeyCareSchema {
 
 /// The SDL of the schema (the committed `schema/schema.graphql`).
 pub fn sdl() -> String {
-    Schema::build(Query, EmptyMutation, Subscription)
+    Schema::build(Query::default(), Mutation::default(), Subscription)
         .finish()
         .sdl()
 }

@@ -34,8 +34,8 @@ struct FileConfig {
 }
 
 impl Config {
-    /// Settings for running in tests: an in-memory-like SQLite file is not assumed; the caller
-    /// gives the database URL and data directory.
+    /// Settings for tests: a random loopback port, no development issuer, quick JWKS refetches;
+    /// the caller gives the database URL and data directory.
     pub fn for_tests(database_url: String, data_dir: PathBuf) -> Config {
         Config {
             database_url,
@@ -46,6 +46,7 @@ impl Config {
             dev_issuer: false,
             max_connections: 5,
             jwks_refetch_interval: std::time::Duration::from_millis(50),
+            policy_dir: None,
         }
     }
 }
@@ -72,6 +73,8 @@ pub struct Config {
     pub max_connections: u32,
     /// Least time between two fetches of one issuer's keys on unknown key ids.
     pub jwks_refetch_interval: std::time::Duration,
+    /// A directory with `model.conf` and `policy.csv` replacing the built-in policy.
+    pub policy_dir: Option<PathBuf>,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://keycare.db";
@@ -188,6 +191,7 @@ impl Config {
             None => std::time::Duration::from_secs(5),
         };
         Ok(Config {
+            policy_dir: env("KEYCARE_POLICY_DIR").map(PathBuf::from),
             jwks_refetch_interval,
             database_url,
             data_dir,

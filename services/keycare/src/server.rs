@@ -11,7 +11,9 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use keycare_auth::DevIssuer;
-use keycare_domain::identity;
+use keycare_authz::Policy;
+use keycare_domain::identity::{self, Identity};
+use keycare_domain::request::Request;
 use keycare_graphql::{KeyCareSchema, SchemaDeps};
 use keycare_migration::{Migrator, MigratorTrait};
 use keycare_seed::demo::{DEV_AUDIENCE, DEV_ISSUER};
@@ -34,6 +36,8 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// The URL clients reach the gateway at.
     pub public_url: String,
+    /// The access policy, loaded and validated at start-up.
+    pub policy: Policy,
 }
 
 /// Builds the router of API.md (plus the development issuer's routes when it is on).
@@ -63,12 +67,64 @@ async fn graphql(
     req: GraphQLRequest,
 ) -> Response {
     match state.auth.authenticate_request(&headers).await {
-        Ok(identity) => {
-            GraphQLResponse::from(state.schema.execute(req.into_inner().data(identity)).await)
-                .into_response()
-        }
+        Ok(identity) => execute(&state, &headers, identity, req.into_inner()).await,
         Err(err) => rejection(&err),
     }
+}
+
+/// Runs one GraphQL request for a signed-in caller inside its unit of work: one
+/// transaction (tenant set; on PostgreSQL as the application role), the caller's access
+/// loaded once, committed before the response leaves.
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    identity: Identity,
+    request: async_graphql::Request,
+) -> Response {
+    let request_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let unit = match Request::begin(
+        &state.db,
+        state.policy.clone(),
+        identity.clone(),
+        request_id.clone(),
+    )
+    .await
+    {
+        Ok(unit) => Arc::new(unit),
+        Err(e) => return internal_error(&request_id, &e),
+    };
+    let response = state
+        .schema
+        .execute(request.data(identity).data(unit.clone()))
+        .await;
+    // Resolvers are done with the unit of work: commit it before answering.
+    let finished = match Arc::try_unwrap(unit) {
+        Ok(unit) => unit.finish().await,
+        Err(_) => Err(keycare_domain::DomainError::Db(sea_orm::DbErr::Custom(
+            "the request's transaction was still in use".into(),
+        ))),
+    };
+    if let Err(e) = finished {
+        return internal_error(&request_id, &e);
+    }
+    GraphQLResponse::from(response).into_response()
+}
+
+/// A GraphQL error answer with code INTERNAL and the request id; details only in the log.
+fn internal_error(request_id: &str, err: &dyn std::fmt::Display) -> Response {
+    tracing::error!(error = %err, %request_id, "request failed");
+    let body = serde_json::json!({
+        "data": null,
+        "errors": [{
+            "message": format!("internal error (request {request_id})"),
+            "extensions": { "code": "INTERNAL", "requestId": request_id },
+        }],
+    });
+    (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
 }
 
 /// GraphiQL for a browser; a query in the URL is executed instead.
@@ -83,8 +139,13 @@ async fn graphiql_or_query(
             Err(err) => return rejection(&err),
         };
         return match async_graphql::http::parse_query_string(query) {
-            Ok(req) => GraphQLResponse::from(state.schema.execute(req.data(identity)).await)
+            // A query in the URL may not change anything (links can be followed by anyone).
+            Ok(req) if changes_something(&req.query) => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "mutations must be sent with POST /graphql",
+            )
                 .into_response(),
+            Ok(req) => execute(&state, &headers, identity, req).await,
             Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
         };
     }
@@ -96,6 +157,19 @@ async fn graphiql_or_query(
             .finish(),
     )
     .into_response()
+}
+
+/// Whether a GraphQL document holds a mutation or subscription (or cannot be parsed: the
+/// executor will then say what is wrong, over POST).
+fn changes_something(query: &str) -> bool {
+    use async_graphql::parser::types::OperationType;
+    match async_graphql::parser::parse_query(query) {
+        Ok(doc) => doc
+            .operations
+            .iter()
+            .any(|(_, op)| op.node.ty != OperationType::Query),
+        Err(_) => false,
+    }
 }
 
 async fn schema_sdl() -> impl IntoResponse {
@@ -203,6 +277,7 @@ pub async fn start(config: Config, demo: bool) -> anyhow::Result<Running> {
     } else {
         None
     };
+    let policy = load_policy(&config).await?;
     let schema = keycare_graphql::build_schema(SchemaDeps { db: db.clone() });
     let auth = Authenticator::new(
         db.clone(),
@@ -215,6 +290,7 @@ pub async fn start(config: Config, demo: bool) -> anyhow::Result<Running> {
         auth,
         http: keycare_auth::http_client(),
         public_url: public_url.clone(),
+        policy,
     };
     tracing::info!(
         addr = %local,
@@ -248,6 +324,23 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         url = running.public_url
     );
     running.until(shutdown_signal()).await
+}
+
+/// The access policy: `KEYCARE_POLICY_DIR/{model.conf,policy.csv}` when set, otherwise the
+/// policy built into the binary from `policies/`. A bad line stops start-up, naming it.
+async fn load_policy(config: &Config) -> anyhow::Result<Policy> {
+    let policy = match &config.policy_dir {
+        Some(dir) => {
+            let read = |name: &str| {
+                let path = dir.join(name);
+                std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read {} (KEYCARE_POLICY_DIR)", path.display()))
+            };
+            Policy::load(&read("model.conf")?, &read("policy.csv")?).await?
+        }
+        None => Policy::shipped().await?,
+    };
+    Ok(policy)
 }
 
 fn init_tracing() {

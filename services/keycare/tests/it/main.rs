@@ -7,6 +7,8 @@
 
 mod app;
 mod auth;
+mod demo_app;
+mod identity_providers;
 mod schema;
 mod serve;
 mod startup;

@@ -64,6 +64,14 @@ async fn bad_start_up_input_stops_with_one_line_naming_the_problem() {
             vec!["--addr", "not-an-address"],
             vec!["addr", "not-an-address"],
         ),
+        (
+            vec!["--addr", &addr, "--demo", "--environment", "production"],
+            vec!["development issuer", "production"],
+        ),
+        (
+            vec!["--addr", &addr, "--environment", "staging"],
+            vec!["environment", "staging"],
+        ),
     ];
     let failures: Vec<String> = cases
         .iter()

@@ -1,0 +1,97 @@
+//! One request's unit of work: the caller, their access, and the transaction every query
+//! of the request runs in.
+//!
+//! On PostgreSQL the transaction sets the tenant transaction-locally and drops to the
+//! non-owner role `keycare_app` (`SET LOCAL ROLE`), so row-level security is a second wall
+//! behind the authorization checks, and nothing leaks to the next user of the connection.
+
+use crate::db::set_tenant;
+use crate::error::{DomainError, DomainResult};
+use crate::identity::Identity;
+use chrono::{DateTime, Utc};
+use keycare_authz::{Access, Action, Decision, Kind, Policy};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait,
+};
+
+/// The PostgreSQL role requests run as.
+pub const APP_ROLE: &str = "keycare_app";
+
+/// A request in progress.
+pub struct Request {
+    pub identity: Identity,
+    pub access: Access,
+    pub txn: DatabaseTransaction,
+    pub request_id: String,
+    /// The time the request is judged at (one clock reading for the whole request).
+    pub now: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("user", &self.identity.user_id)
+            .field("tenant", &self.identity.tenant_id)
+            .field("request_id", &self.request_id)
+            .finish()
+    }
+}
+
+impl Request {
+    /// Opens the request's transaction and loads the caller's access.
+    pub async fn begin(
+        db: &DatabaseConnection,
+        policy: Policy,
+        identity: Identity,
+        request_id: String,
+    ) -> DomainResult<Request> {
+        let txn = db.begin().await?;
+        set_tenant(&txn, identity.tenant_id).await?;
+        if txn.get_database_backend() == DbBackend::Postgres {
+            txn.execute_unprepared(&format!("SET LOCAL ROLE {APP_ROLE}"))
+                .await?;
+        }
+        let now = Utc::now();
+        let access = Access::load(
+            &txn,
+            policy,
+            identity.user_id,
+            identity.tenant_id,
+            now.date_naive(),
+        )
+        .await
+        .map_err(authz_error)?;
+        Ok(Request {
+            identity,
+            access,
+            txn,
+            request_id,
+            now,
+        })
+    }
+
+    /// Commits everything the request did.
+    pub async fn finish(self) -> DomainResult<()> {
+        self.txn.commit().await?;
+        Ok(())
+    }
+
+    /// Requires a tenant-level right (access log, users, identity providers, reports).
+    pub fn require_tenant(&self, kind: Kind, action: Action) -> DomainResult<Decision> {
+        match self.access.decide_for_tenant(kind, action) {
+            Decision::Denied => Err(DomainError::Forbidden(format!(
+                "you may not {action} {}",
+                kind.as_str().replace('_', " ")
+            ))),
+            allowed => Ok(allowed),
+        }
+    }
+}
+
+/// Authorization failures are database failures underneath (policy errors stop start-up).
+pub(crate) fn authz_error(e: keycare_authz::AuthzError) -> DomainError {
+    match e {
+        keycare_authz::AuthzError::Db(db) => DomainError::Db(db),
+        other => DomainError::Db(sea_orm::DbErr::Custom(other.to_string())),
+    }
+}
