@@ -1,11 +1,16 @@
 //! The care rules of KeyCare: functions over a database connection that know nothing of
 //! GraphQL or HTTP.
 
+pub mod audit;
+pub mod care_record;
 pub mod db;
 pub mod error;
 pub mod identity;
 pub mod identity_providers;
+pub mod pages;
+pub mod people;
 pub mod request;
 pub mod sessions;
+pub mod subject_access;
 
 pub use error::{DomainError, DomainResult};

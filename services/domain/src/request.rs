@@ -9,10 +9,12 @@ use crate::db::set_tenant;
 use crate::error::{DomainError, DomainResult};
 use crate::identity::Identity;
 use chrono::{DateTime, Utc};
-use keycare_authz::{Access, Action, Decision, Kind, Policy};
+use keycare_authz::{Access, Action, Basis, Decision, Kind, Policy};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait,
 };
+use std::sync::Mutex;
+use uuid::Uuid;
 
 /// The PostgreSQL role requests run as.
 pub const APP_ROLE: &str = "keycare_app";
@@ -25,6 +27,20 @@ pub struct Request {
     pub request_id: String,
     /// The time the request is judged at (one clock reading for the whole request).
     pub now: DateTime<Utc>,
+    /// Access events of this request, appended to the log when it finishes.
+    events: Mutex<Vec<AccessEvent>>,
+}
+
+/// One allowed or denied access to a child's data, waiting to be appended to the log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccessEvent {
+    pub child_id: Option<Uuid>,
+    pub kind: Kind,
+    pub record_id: Option<Uuid>,
+    pub action: Action,
+    /// The basis that allowed it; None when denied.
+    pub basis: Option<Basis>,
+    pub allowed: bool,
 }
 
 impl std::fmt::Debug for Request {
@@ -67,11 +83,49 @@ impl Request {
             txn,
             request_id,
             now,
+            events: Mutex::new(Vec::new()),
         })
     }
 
-    /// Commits everything the request did.
+    /// Notes an access to a child's data (allowed or denied) for the access log.
+    pub fn record_access(
+        &self,
+        child_id: Option<Uuid>,
+        kind: Kind,
+        record_id: Option<Uuid>,
+        action: Action,
+        decision: Decision,
+    ) {
+        let event = AccessEvent {
+            child_id,
+            kind,
+            record_id,
+            action,
+            basis: decision.basis(),
+            allowed: decision.is_allowed(),
+        };
+        if let Ok(mut events) = self.events.lock() {
+            events.push(event);
+        }
+    }
+
+    /// The access events noted so far.
+    pub fn pending_events(&self) -> Vec<AccessEvent> {
+        self.events.lock().map(|e| e.clone()).unwrap_or_default()
+    }
+
+    /// Appends the request's access events to the log and commits everything the request
+    /// did: events are committed before the response leaves.
     pub async fn finish(self) -> DomainResult<()> {
+        let events = self.pending_events();
+        crate::audit::append(
+            &self.txn,
+            &self.identity,
+            &self.request_id,
+            self.now,
+            &events,
+        )
+        .await?;
         self.txn.commit().await?;
         Ok(())
     }

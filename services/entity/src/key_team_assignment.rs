@@ -83,3 +83,10 @@ impl Related<super::placement::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// The user an assignment is for (the key carer or co-key carer).
+impl Related<super::user::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Member.def()
+    }
+}

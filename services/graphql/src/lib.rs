@@ -1,10 +1,15 @@
 //! The KeyCare GraphQL schema: types and resolvers, no SQL. Resolvers parse input, call the
 //! domain crate and map its results.
 
+mod access_log;
+mod care;
+mod connection;
 mod error;
 mod identity_providers;
 mod ids;
 mod me;
+mod node;
+mod people;
 mod request;
 mod scalars;
 mod schema;
@@ -12,7 +17,7 @@ mod subscription;
 
 pub use error::to_graphql;
 pub use ids::{global_id, parse_global_id};
-pub use schema::{KeyCareSchema, SchemaDeps, build_schema, sdl};
+pub use schema::{KeyCareSchema, SchemaDeps, build_schema, sdl, with_request};
 
 #[cfg(test)]
 mod sdl_test;

@@ -6,7 +6,13 @@ use sea_orm::DatabaseConnection;
 
 /// The root query: every module's queries merged.
 #[derive(MergedObject, Default)]
-pub struct Query(BaseQuery, crate::identity_providers::IdentityProviderQuery);
+pub struct Query(
+    BaseQuery,
+    crate::care::CareQuery,
+    crate::node::NodeQuery,
+    crate::identity_providers::IdentityProviderQuery,
+    crate::access_log::AccessLogQuery,
+);
 
 /// The root mutation: every module's mutations merged.
 #[derive(MergedObject, Default)]
@@ -56,4 +62,17 @@ pub fn sdl() -> String {
     Schema::build(Query::default(), Mutation::default(), Subscription)
         .finish()
         .sdl()
+}
+
+/// Attaches a request's unit of work, and the loaders that batch its look-ups, to a GraphQL
+/// request. Loaders hold the unit weakly, so it can be committed once execution is done.
+pub fn with_request(
+    request: async_graphql::Request,
+    unit: &std::sync::Arc<keycare_domain::request::Request>,
+) -> async_graphql::Request {
+    let people = async_graphql::dataloader::DataLoader::new(
+        crate::people::PersonLoader(std::sync::Arc::downgrade(unit)),
+        tokio::spawn,
+    );
+    request.data(unit.clone()).data(people)
 }

@@ -53,6 +53,17 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL), the same text as schema/schema.graphql.
     Schema,
+    /// The access log.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditAction {
+    /// Check every council's hash chain; name the first broken link (exit status 1 if any).
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -224,6 +235,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 std::time::Duration::from_secs(ttl_minutes.max(1) * 60),
             )?;
             println!("{token}");
+            Ok(())
+        }
+        Command::Audit {
+            action: AuditAction::Verify,
+        } => {
+            let config = Config::load(&cli.overrides, &ServeOverrides::default())?;
+            let db = open(&config).await?;
+            let report = keycare_domain::audit::verify(&db).await?;
+            for chain in &report.chains {
+                println!("{chain}");
+            }
+            if let Some(first) = report.broken().next() {
+                bail!(
+                    "audit verify: the access log of {} is broken at seq {}",
+                    first.tenant_slug,
+                    first.broken.as_ref().map_or(0, |b| b.seq)
+                );
+            }
             Ok(())
         }
         Command::Schema => {

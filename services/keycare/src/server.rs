@@ -99,7 +99,7 @@ async fn execute(
     };
     let response = state
         .schema
-        .execute(request.data(identity).data(unit.clone()))
+        .execute(keycare_graphql::with_request(request.data(identity), &unit))
         .await;
     // Resolvers are done with the unit of work: commit it before answering.
     let finished = match Arc::try_unwrap(unit) {

@@ -7,6 +7,7 @@
 
 mod app;
 mod auth;
+mod care_record;
 mod demo_app;
 mod identity_providers;
 mod schema;

@@ -1,0 +1,511 @@
+//! Reading the care record: children, their placements and key team, homes, and the
+//! records of each kind. Every read is decided by the authorization module and noted for
+//! the access log; lists filter in SQL, so no row is fetched only to be hidden.
+
+use crate::error::{DomainError, DomainResult};
+use crate::pages::{Ordering, Page, PageArgs, SortKind, SortValue, page};
+use crate::request::{Request, authz_error};
+use keycare_authz::{Action, Basis, Decision, Kind, RecordFacts};
+use keycare_entity as e;
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Select};
+use uuid::Uuid;
+
+/// Which placements a children list covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PlacementState {
+    /// Children in placement now (the default).
+    #[default]
+    Open,
+    /// Children whose placement has ended (visible to the manager of the home).
+    Closed,
+    /// Both.
+    Any,
+}
+
+/// Filters of the children list.
+#[derive(Debug, Clone, Default)]
+pub struct ChildFilter {
+    pub home: Option<Uuid>,
+    /// Only the children the caller is key carer or co-key carer of.
+    pub my_key_children: bool,
+    pub placement: PlacementState,
+    /// Part of the legal or preferred name, any case.
+    pub name: Option<String>,
+}
+
+impl Request {
+    /// The decision for reading `kind` of a child the caller may see; NotFound when the
+    /// caller may not see the child at all (its existence is not revealed).
+    pub async fn decide_read(
+        &self,
+        child: Uuid,
+        kind: Kind,
+        facts: RecordFacts,
+    ) -> DomainResult<Decision> {
+        let children = self.access.children(&self.txn).await.map_err(authz_error)?;
+        let Some(access) = children.get(&child) else {
+            return Err(DomainError::NotFound);
+        };
+        if !self
+            .access
+            .decide(
+                access,
+                Kind::ChildProfile,
+                Action::Read,
+                RecordFacts::default(),
+            )
+            .is_allowed()
+        {
+            return Err(DomainError::NotFound);
+        }
+        Ok(self.access.decide(access, kind, Action::Read, facts))
+    }
+
+    /// Requires reading `kind` of a child: noted in the access log whether allowed or not;
+    /// FORBIDDEN on a child the caller may see, NOT_FOUND on one they may not.
+    pub async fn require_read(
+        &self,
+        child: Uuid,
+        kind: Kind,
+        record: Option<Uuid>,
+    ) -> DomainResult<Decision> {
+        let decision = match self.decide_read(child, kind, RecordFacts::default()).await {
+            Err(DomainError::NotFound) => {
+                self.record_access(Some(child), kind, record, Action::Read, Decision::Denied);
+                return Err(DomainError::NotFound);
+            }
+            other => other?,
+        };
+        self.record_access(Some(child), kind, record, Action::Read, decision);
+        match decision {
+            Decision::Denied => Err(DomainError::Forbidden(format!(
+                "you may not read this child's {}",
+                kind.as_str().replace('_', " ")
+            ))),
+            allowed => Ok(allowed),
+        }
+    }
+
+    /// Whether the caller may also read restricted records of `kind` for this child.
+    async fn sees_restricted(&self, child: Uuid, kind: Kind) -> DomainResult<bool> {
+        Ok(self
+            .decide_read(
+                child,
+                kind,
+                RecordFacts {
+                    restricted: true,
+                    ..Default::default()
+                },
+            )
+            .await?
+            .is_allowed())
+    }
+}
+
+/// One child, if the caller may see them.
+pub async fn child(req: &Request, id: Uuid) -> DomainResult<e::child::Model> {
+    req.require_read(id, Kind::ChildProfile, Some(id)).await?;
+    e::child::Entity::find_by_id(id)
+        .filter(e::child::Column::TenantId.eq(req.identity.tenant_id))
+        .one(&req.txn)
+        .await?
+        .ok_or(DomainError::NotFound)
+}
+
+/// The children the caller may see, filtered, ordered by legal name.
+pub async fn children(
+    req: &Request,
+    filter: &ChildFilter,
+    args: &PageArgs,
+) -> DomainResult<Page<e::child::Model>> {
+    use e::{child as c, placement as p};
+    let access = req.access.children(&req.txn).await.map_err(authz_error)?;
+    let scope = req
+        .access
+        .read_scope(&req.txn, Kind::ChildProfile)
+        .await
+        .map_err(authz_error)?;
+    let mut ids: Vec<Uuid> = scope.children;
+    if filter.my_key_children {
+        ids.retain(|id| {
+            access
+                .get(id)
+                .is_some_and(|a| a.grants.iter().any(|g| g.basis == Basis::KeyTeam))
+        });
+    }
+    let today = req.now.date_naive();
+    let open = Expr::col((p::Entity, p::Column::EndDate))
+        .is_null()
+        .or(Expr::col((p::Entity, p::Column::EndDate)).gt(today));
+    let mut placements = Query::select();
+    placements
+        .column(p::Column::ChildId)
+        .from(p::Entity)
+        .and_where(open.clone());
+    if let Some(home) = filter.home {
+        placements.and_where(Expr::col((p::Entity, p::Column::HomeId)).eq(home));
+    }
+    let mut cond = Condition::all()
+        .add(c::Column::TenantId.eq(req.identity.tenant_id))
+        .add(c::Column::Id.is_in(ids));
+    cond = match filter.placement {
+        PlacementState::Open => cond.add(c::Column::Id.in_subquery(placements)),
+        PlacementState::Closed => {
+            let mut any_home = Query::select();
+            any_home.column(p::Column::ChildId).from(p::Entity);
+            if let Some(home) = filter.home {
+                any_home.and_where(Expr::col((p::Entity, p::Column::HomeId)).eq(home));
+            }
+            cond.add(c::Column::Id.not_in_subquery(placements))
+                .add(c::Column::Id.in_subquery(any_home))
+        }
+        PlacementState::Any => match filter.home {
+            Some(home) => {
+                let mut any_home = Query::select();
+                any_home
+                    .column(p::Column::ChildId)
+                    .from(p::Entity)
+                    .and_where(Expr::col((p::Entity, p::Column::HomeId)).eq(home));
+                cond.add(c::Column::Id.in_subquery(any_home))
+            }
+            None => cond,
+        },
+    };
+    if let Some(name) = filter
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
+        if name.len() > 100 {
+            return Err(DomainError::bad_input(
+                "filter.name",
+                "may be at most 100 characters",
+            ));
+        }
+        let pattern = format!(
+            "%{}%",
+            name.to_lowercase().replace('%', "\\%").replace('_', "\\_")
+        );
+        let lower = |col: c::Column| Expr::expr(Func::lower(Expr::col(col)));
+        cond = cond.add(
+            Condition::any()
+                .add(lower(c::Column::LegalName).like(pattern.as_str()))
+                .add(lower(c::Column::PreferredName).like(pattern.as_str())),
+        );
+    }
+    let ordering = Ordering {
+        sort: c::Column::LegalName,
+        id: c::Column::Id,
+        kind: SortKind::Text,
+        descending: false,
+    };
+    let page = page(
+        &req.txn,
+        c::Entity::find().filter(cond),
+        ordering,
+        args,
+        |m| (SortValue::Text(m.legal_name.clone()), m.id),
+    )
+    .await?;
+    for (_, child) in &page.rows {
+        let decision = access
+            .get(&child.id)
+            .map(|a| {
+                req.access
+                    .decide(a, Kind::ChildProfile, Action::Read, RecordFacts::default())
+            })
+            .unwrap_or(Decision::Denied);
+        req.record_access(
+            Some(child.id),
+            Kind::ChildProfile,
+            Some(child.id),
+            Action::Read,
+            decision,
+        );
+    }
+    Ok(page)
+}
+
+/// A child's placements, newest first (with the child profile's access).
+pub async fn placements(
+    req: &Request,
+    child: Uuid,
+) -> DomainResult<Vec<(e::placement::Model, Option<e::home::Model>)>> {
+    req.require_read(child, Kind::ChildProfile, None).await?;
+    Ok(e::placement::Entity::find()
+        .filter(e::placement::Column::ChildId.eq(child))
+        .find_also_related(e::home::Entity)
+        .order_by_desc(e::placement::Column::AdmissionDate)
+        .order_by_desc(e::placement::Column::Id)
+        .all(&req.txn)
+        .await?)
+}
+
+/// A child's key team with its history: every assignment, current first, with the member.
+pub async fn key_team(
+    req: &Request,
+    child: Uuid,
+) -> DomainResult<Vec<(e::key_team_assignment::Model, Option<e::user::Model>)>> {
+    req.require_read(child, Kind::KeyTeam, None).await?;
+    use e::key_team_assignment as k;
+    let rows = k::Entity::find()
+        .filter(k::Column::ChildId.eq(child))
+        .find_also_related(e::user::Entity)
+        .order_by_desc(k::Column::StartDate)
+        .order_by_desc(k::Column::Id)
+        .all(&req.txn)
+        .await?;
+    let mut rows = rows;
+    // Current assignments first; each group newest first.
+    rows.sort_by_key(|(a, _)| a.end_date.is_some());
+    Ok(rows)
+}
+
+/// The homes the caller works in or whose children they may see; every home of the council
+/// for the tenant administrator and council reporting.
+pub async fn homes(req: &Request) -> DomainResult<Vec<e::home::Model>> {
+    use e::home as h;
+    let all = req
+        .access
+        .decide_for_tenant(Kind::Homes, Action::Read)
+        .is_allowed()
+        || req
+            .access
+            .decide_for_tenant(Kind::CouncilReport, Action::Read)
+            .is_allowed();
+    let mut select = h::Entity::find().filter(h::Column::TenantId.eq(req.identity.tenant_id));
+    if !all {
+        let today = req.now.date_naive();
+        let mut memberships = Query::select();
+        memberships
+            .column(e::home_membership::Column::HomeId)
+            .from(e::home_membership::Entity)
+            .and_where(Expr::col(e::home_membership::Column::UserId).eq(req.identity.user_id))
+            .and_where(Expr::col(e::home_membership::Column::StartDate).lte(today))
+            .and_where(
+                Expr::col(e::home_membership::Column::EndDate)
+                    .is_null()
+                    .or(Expr::col(e::home_membership::Column::EndDate).gt(today)),
+            );
+        let visible: Vec<Uuid> = req
+            .access
+            .read_scope(&req.txn, Kind::ChildProfile)
+            .await
+            .map_err(authz_error)?
+            .children;
+        let mut children_homes = Query::select();
+        children_homes
+            .column(e::placement::Column::HomeId)
+            .from(e::placement::Entity)
+            .and_where(Expr::col(e::placement::Column::ChildId).is_in(visible))
+            .and_where(
+                Expr::col(e::placement::Column::EndDate)
+                    .is_null()
+                    .or(Expr::col(e::placement::Column::EndDate).gt(today)),
+            );
+        select = select.filter(
+            Condition::any()
+                .add(h::Column::Id.in_subquery(memberships))
+                .add(h::Column::Id.in_subquery(children_homes)),
+        );
+    }
+    Ok(select
+        .order_by_asc(h::Column::Name)
+        .order_by_asc(h::Column::Id)
+        .all(&req.txn)
+        .await?)
+}
+
+/// One home, if the caller may see it.
+pub async fn home(req: &Request, id: Uuid) -> DomainResult<e::home::Model> {
+    homes(req)
+        .await?
+        .into_iter()
+        .find(|h| h.id == id)
+        .ok_or(DomainError::NotFound)
+}
+
+/// How a kind of child record is stored and listed.
+pub struct RecordTable<E: EntityTrait> {
+    pub kind: Kind,
+    pub child: E::Column,
+    pub restricted: E::Column,
+    pub ordering: Ordering<E::Column>,
+    pub key: fn(&E::Model) -> (SortValue, Uuid),
+}
+
+/// A page of a child's records of one kind, newest first. Restricted records appear only
+/// to the bases that may see them; the read is noted in the access log.
+pub async fn records<E: EntityTrait>(
+    req: &Request,
+    child: Uuid,
+    table: &RecordTable<E>,
+    args: &PageArgs,
+    extra: Condition,
+) -> DomainResult<Page<E::Model>> {
+    req.require_read(child, table.kind, None).await?;
+    let mut select: Select<E> = E::find().filter(table.child.eq(child)).filter(extra);
+    if !req.sees_restricted(child, table.kind).await? {
+        select = select.filter(table.restricted.eq(false));
+    }
+    page(&req.txn, select, table.ordering, args, table.key).await
+}
+
+/// One record by id of a kind, if the caller may read it (NOT_FOUND otherwise, also when
+/// it is restricted and they may not see restricted records).
+pub async fn record<E: EntityTrait>(
+    req: &Request,
+    id: Uuid,
+    table: &RecordTable<E>,
+    child_of: fn(&E::Model) -> (Uuid, bool),
+) -> DomainResult<E::Model>
+where
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<Uuid>,
+{
+    let Some(model) = E::find_by_id(id).one(&req.txn).await? else {
+        return Err(DomainError::NotFound);
+    };
+    let (child, restricted) = child_of(&model);
+    let facts = RecordFacts {
+        restricted,
+        ..Default::default()
+    };
+    let decision = match req.decide_read(child, table.kind, facts).await {
+        Ok(d) => d,
+        Err(e) => {
+            req.record_access(
+                Some(child),
+                table.kind,
+                Some(id),
+                Action::Read,
+                Decision::Denied,
+            );
+            return Err(e);
+        }
+    };
+    req.record_access(Some(child), table.kind, Some(id), Action::Read, decision);
+    if decision.is_allowed() {
+        Ok(model)
+    } else {
+        Err(DomainError::NotFound)
+    }
+}
+
+/// How each record kind of the care record is listed: newest first by its own date.
+pub mod tables {
+    use super::RecordTable;
+    use crate::pages::{Ordering, SortKind, SortValue};
+    use keycare_authz::Kind;
+    use keycare_entity as e;
+
+    macro_rules! table {
+        ($name:ident, $m:ident, $kind:expr, $sort:ident, $sort_kind:ident, $value:expr) => {
+            /// The record table of this kind.
+            pub fn $name() -> RecordTable<e::$m::Entity> {
+                use e::$m::Column as C;
+                RecordTable {
+                    kind: $kind,
+                    child: C::ChildId,
+                    restricted: C::Restricted,
+                    ordering: Ordering {
+                        sort: C::$sort,
+                        id: C::Id,
+                        kind: SortKind::$sort_kind,
+                        descending: true,
+                    },
+                    key: |m| ($value(m), m.id),
+                }
+            }
+        };
+    }
+
+    table!(
+        key_sessions,
+        key_session,
+        Kind::KeySession,
+        PlannedAt,
+        DateTime,
+        |m: &e::key_session::Model| SortValue::DateTime(m.planned_at)
+    );
+    table!(
+        monthly_summaries,
+        monthly_summary,
+        Kind::MonthlySummary,
+        Month,
+        Date,
+        |m: &e::monthly_summary::Model| SortValue::Date(m.month)
+    );
+    table!(
+        daily_logs,
+        daily_log,
+        Kind::DailyLog,
+        OccurredAt,
+        DateTime,
+        |m: &e::daily_log::Model| SortValue::DateTime(m.occurred_at)
+    );
+    table!(
+        care_plans,
+        care_plan,
+        Kind::CarePlan,
+        VersionNumber,
+        Int,
+        |m: &e::care_plan::Model| SortValue::Int(m.version_number.into())
+    );
+    table!(
+        care_plan_reviews,
+        care_plan_review,
+        Kind::CarePlan,
+        ReviewedOn,
+        Date,
+        |m: &e::care_plan_review::Model| SortValue::Date(m.reviewed_on)
+    );
+    table!(
+        safe_care_risks,
+        safe_care_risk,
+        Kind::SafeCarePlan,
+        CreatedAt,
+        DateTime,
+        |m: &e::safe_care_risk::Model| SortValue::DateTime(m.created_at)
+    );
+    table!(
+        safe_care_reviews,
+        safe_care_review,
+        Kind::SafeCarePlan,
+        ReviewedOn,
+        Date,
+        |m: &e::safe_care_review::Model| SortValue::Date(m.reviewed_on)
+    );
+}
+
+/// Requires reading a child's IPCP (its versions and reviews are then listed by kind).
+pub async fn care_plan(req: &Request, child: Uuid) -> DomainResult<()> {
+    req.require_read(child, Kind::CarePlan, None)
+        .await
+        .map(|_| ())
+}
+
+/// A child's Safe Care Plan, if one has been written.
+pub async fn safe_care_plan(
+    req: &Request,
+    child: Uuid,
+) -> DomainResult<Option<e::safe_care_plan::Model>> {
+    req.require_read(child, Kind::SafeCarePlan, None).await?;
+    let mut select =
+        e::safe_care_plan::Entity::find().filter(e::safe_care_plan::Column::ChildId.eq(child));
+    if !req.sees_restricted(child, Kind::SafeCarePlan).await? {
+        select = select.filter(e::safe_care_plan::Column::Restricted.eq(false));
+    }
+    Ok(select.one(&req.txn).await?)
+}
+
+/// What the caller may read and write for a child, kind by kind (for `Child.viewerCan`).
+pub async fn viewer_can(req: &Request, child: Uuid) -> DomainResult<Vec<(Kind, bool, bool)>> {
+    req.decide_read(child, Kind::ChildProfile, RecordFacts::default())
+        .await?;
+    req.access
+        .viewer_can(&req.txn, child)
+        .await
+        .map_err(authz_error)
+}
