@@ -229,6 +229,45 @@ impl Access {
         Decision::Denied
     }
 
+    /// May the caller do `action` to `kind` for a home (e.g. admit a child to it), from their
+    /// active membership of that home: manager, or staff and deputies (home_staff).
+    pub async fn decide_for_home<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        home: Uuid,
+        kind: Kind,
+        action: Action,
+    ) -> Result<Decision, AuthzError> {
+        use e::home_membership as hm;
+        if !self.principal.active {
+            return Ok(Decision::Denied);
+        }
+        let today = self.principal.today;
+        let memberships = hm::Entity::find()
+            .filter(hm::Column::TenantId.eq(self.principal.tenant_id))
+            .filter(hm::Column::UserId.eq(self.principal.user_id))
+            .filter(hm::Column::HomeId.eq(home))
+            .filter(hm::Column::StartDate.lte(today))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(hm::Column::EndDate.is_null())
+                    .add(hm::Column::EndDate.gt(today)),
+            )
+            .all(conn)
+            .await?;
+        Ok(memberships
+            .iter()
+            .map(|m| {
+                if m.role == HomeRole::Manager {
+                    Basis::Manager
+                } else {
+                    Basis::HomeStaff
+                }
+            })
+            .find(|b| self.policy.allows(*b, kind, action))
+            .map_or(Decision::Denied, Decision::Allowed))
+    }
+
     /// May the caller do `action` to tenant-level information of `kind` (access log, users,
     /// identity providers, reports)?
     pub fn decide_for_tenant(&self, kind: Kind, action: Action) -> Decision {

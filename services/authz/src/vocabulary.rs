@@ -78,6 +78,10 @@ vocabulary! {
         Chronology = "chronology",
         ChildAccessLog = "child_access_log",
         KeyCarerAppointment = "key_carer_appointment",
+        /// The manager's acknowledgement of a monthly summary.
+        SummaryAcknowledgement = "summary_acknowledgement",
+        /// Admitting a child to a home (before the child has any record).
+        Admission = "admission",
         AccessLog = "access_log",
         SubjectAccess = "subject_access",
         CouncilReport = "council_report",

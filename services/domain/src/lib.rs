@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod care_record;
+pub mod daily_logs;
 pub mod db;
 pub mod error;
 pub mod identity;
@@ -12,5 +13,6 @@ pub mod people;
 pub mod request;
 pub mod sessions;
 pub mod subject_access;
+pub mod writes;
 
 pub use error::{DomainError, DomainResult};

@@ -14,6 +14,7 @@ mod request;
 mod scalars;
 mod schema;
 mod subscription;
+mod writes;
 
 pub use error::to_graphql;
 pub use ids::{global_id, parse_global_id};

@@ -16,7 +16,10 @@ pub struct Query(
 
 /// The root mutation: every module's mutations merged.
 #[derive(MergedObject, Default)]
-pub struct Mutation(crate::identity_providers::IdentityProviderMutation);
+pub struct Mutation(
+    crate::identity_providers::IdentityProviderMutation,
+    crate::writes::daily_logs::DailyLogMutation,
+);
 
 /// Queries about the API and the signed-in user.
 #[derive(Default)]
