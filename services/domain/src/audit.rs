@@ -61,7 +61,7 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 const TAG: &str = "keycare-access-event-v1";
 
 /// Rows per INSERT statement (14 parameters a row stays far below the drivers' limits).
-const INSERT_CHUNK: usize = 1_000;
+const INSERT_CHUNK: usize = 48;
 
 /// Rows read per query while verifying.
 const VERIFY_BATCH: u64 = 5_000;
@@ -467,13 +467,12 @@ pub async fn list(
         };
         (decision, Some(scope.children))
     };
-    req.record_access(
-        filter.child_id,
-        Kind::AccessLog,
-        None,
-        Action::Read,
-        decision,
-    );
+    // The child the read was about, when the caller asked about one they may see.
+    let about = match &scope {
+        Some(children) => filter.child_id.filter(|c| children.contains(c)),
+        None => filter.child_id,
+    };
+    req.record_access(about, Kind::AccessLog, None, Action::Read, decision);
     if !decision.is_allowed() {
         return Err(DomainError::Forbidden(
             "only the data protection officer and managers may read the access log".into(),

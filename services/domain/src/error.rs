@@ -79,6 +79,9 @@ pub enum DomainError {
     /// A reference to a record that does not exist.
     #[error("refers to a record that does not exist")]
     MissingReference,
+    /// A save failed: `fields` were not saved, for the reason in `cause`.
+    #[error("not saved ({}): {cause}", fields.join(", "))]
+    NotSaved { fields: Vec<String>, cause: Box<DomainError> },
     /// Anything else from the database: logged, never shown to callers.
     #[error("database error")]
     Db(#[source] DbErr),
@@ -88,6 +91,14 @@ pub enum DomainError {
 pub type DomainResult<T> = Result<T, DomainError>;
 
 impl DomainError {
+    /// Wraps a failed save with the names of the fields that were not saved.
+    pub fn not_saved(self, fields: Vec<String>) -> Self {
+        if fields.is_empty() {
+            return self;
+        }
+        DomainError::NotSaved { fields, cause: Box::new(self) }
+    }
+
     /// A bad-input error for `field`.
     pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
         DomainError::BadInput {

@@ -138,6 +138,11 @@ fn page_size(n: Option<i32>, field: &str) -> DomainResult<u64> {
     }
 }
 
+/// The page size for `first`, capped (for batched first pages).
+pub fn page_size_for(first: Option<i32>) -> DomainResult<u64> {
+    page_size(first, "first")
+}
+
 /// Rows strictly after (or before) a cursor in the given direction.
 fn beyond<C: ColumnTrait>(o: &Ordering<C>, c: &Cursor, forward: bool) -> SimpleExpr {
     let v = c.sort.to_value();

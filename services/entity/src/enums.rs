@@ -708,3 +708,31 @@ pub enum AccessAction {
     #[sea_orm(string_value = "export")]
     Export,
 }
+
+/// Why a key session is held (stored as a list in `key_sessions.purposes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+#[serde(rename_all = "snake_case")]
+pub enum SessionPurpose {
+    /// General progress.
+    #[sea_orm(string_value = "progress")]
+    Progress,
+    /// A specific issue.
+    #[sea_orm(string_value = "specific_issue")]
+    SpecificIssue,
+    /// Preparing for a review or court.
+    #[sea_orm(string_value = "review_or_court_preparation")]
+    ReviewOrCourtPreparation,
+    /// Planning for the future.
+    #[sea_orm(string_value = "future_planning")]
+    FuturePlanning,
+    /// Talking about the past.
+    #[sea_orm(string_value = "talking_about_past")]
+    TalkingAboutPast,
+    /// After a family visit.
+    #[sea_orm(string_value = "after_family_visit")]
+    AfterFamilyVisit,
+    /// Another purpose (described in `purposeOther`).
+    #[sea_orm(string_value = "other")]
+    Other,
+}

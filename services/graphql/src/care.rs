@@ -19,8 +19,22 @@ use uuid::Uuid;
 
 async fn person(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Person>> {
     let Some(id) = id else { return Ok(None) };
-    let loader = ctx.data::<DataLoader<PersonLoader>>()?;
+    let loader = ctx.data::<std::sync::Arc<DataLoader<PersonLoader, async_graphql::dataloader::HashMapCache>>>()?;
     loader.load_one(id).await
+}
+
+/// The first page of a kind of record for a child, batched with the other children of the
+/// same request.
+async fn first_page<E>(ctx: &Context<'_>, child: Uuid, first: Option<i32>) -> Result<keycare_domain::pages::Page<E::Model>>
+where
+    E: sea_orm::EntityTrait + Send + Sync,
+    E::Model: sea_orm::FromQueryResult + Clone + Send + Sync + 'static,
+{
+    let loader = ctx.data::<DataLoader<crate::pages::FirstPages<E>>>()?;
+    match loader.load_one(crate::pages::PageKey { child, first }).await? {
+        Some(page) => page,
+        None => Err(gql(keycare_domain::DomainError::NotFound)),
+    }
 }
 
 /// A looked-after child.
@@ -116,6 +130,10 @@ impl Child {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Option<Conn<KeySession>>> {
+        if after.is_none() && last.is_none() && before.is_none() {
+            let page = first_page::<e::key_session::Entity>(ctx, self.0.id, first).await?;
+            return Ok(Some(connection(page, KeySession)));
+        }
         let page = cr::records(
             request(ctx)?,
             self.0.id,
@@ -137,6 +155,10 @@ impl Child {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Option<Conn<MonthlySummary>>> {
+        if after.is_none() && last.is_none() && before.is_none() {
+            let page = first_page::<e::monthly_summary::Entity>(ctx, self.0.id, first).await?;
+            return Ok(Some(connection(page, MonthlySummary)));
+        }
         let page = cr::records(
             request(ctx)?,
             self.0.id,
@@ -158,6 +180,10 @@ impl Child {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Option<Conn<DailyLog>>> {
+        if after.is_none() && last.is_none() && before.is_none() {
+            let page = first_page::<e::daily_log::Entity>(ctx, self.0.id, first).await?;
+            return Ok(Some(connection(page, DailyLog)));
+        }
         let page = cr::records(
             request(ctx)?,
             self.0.id,
@@ -214,8 +240,8 @@ pub struct KindAccess {
 
 /// A child's stay in a home.
 pub struct Placement {
-    p: e::placement::Model,
-    home: Option<e::home::Model>,
+    pub p: e::placement::Model,
+    pub home: Option<e::home::Model>,
 }
 
 #[Object]
@@ -286,7 +312,7 @@ impl Home {
 }
 
 /// A key carer or co-key carer assignment, current or ended.
-pub struct KeyTeamAssignment(e::key_team_assignment::Model);
+pub struct KeyTeamAssignment(pub e::key_team_assignment::Model);
 
 #[Object]
 impl KeyTeamAssignment {

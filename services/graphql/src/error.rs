@@ -24,6 +24,13 @@ pub fn to_graphql(err: DomainError) -> Error {
         }),
         DomainError::MissingReference => Error::new("refers to a record that does not exist")
             .extend_with(|_, e| e.set("code", "BAD_USER_INPUT")),
+        DomainError::NotSaved { fields, cause } => {
+            let inner = to_graphql(*cause);
+            let message = format!("not saved: {} ({})", fields.join(", "), inner.message);
+            let mut err = Error::new(message);
+            err.extensions = inner.extensions;
+            err.extend_with(|_, e| e.set("notSaved", fields.clone()))
+        }
         DomainError::Db(db) => {
             let id = uuid::Uuid::new_v4();
             tracing::error!(error = %db, error_id = %id, "database error");

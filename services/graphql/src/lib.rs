@@ -9,6 +9,7 @@ mod identity_providers;
 mod ids;
 mod me;
 mod node;
+mod pages;
 mod people;
 mod request;
 mod scalars;

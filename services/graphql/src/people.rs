@@ -30,21 +30,24 @@ impl Loader<Uuid> for PersonLoader {
         let Some(req) = self.0.upgrade() else {
             return Ok(HashMap::new());
         };
-        let users = keycare_domain::people::by_ids(&req, keys)
-            .await
-            .map_err(crate::error::gql)?;
-        Ok(users
-            .into_iter()
-            .map(|u| {
-                (
-                    u.id,
-                    Person {
-                        id: crate::ids::global_id("User", u.id),
-                        name: u.name,
-                        job_title: u.job_title,
-                    },
-                )
-            })
-            .collect())
+        load_people(&req, keys).await
     }
+}
+
+/// People by id, in one query.
+pub async fn load_people(req: &Request, ids: &[Uuid]) -> Result<HashMap<Uuid, Person>, async_graphql::Error> {
+    let users = keycare_domain::people::by_ids(req, ids)
+        .await
+        .map_err(crate::error::gql)?;
+    Ok(users
+        .into_iter()
+        .map(|u| {
+            let person = Person {
+                id: crate::ids::global_id("User", u.id),
+                name: u.name,
+                job_title: u.job_title,
+            };
+            (u.id, person)
+        })
+        .collect())
 }

@@ -19,6 +19,11 @@ pub struct Query(
 pub struct Mutation(
     crate::identity_providers::IdentityProviderMutation,
     crate::writes::daily_logs::DailyLogMutation,
+    crate::writes::key_sessions::KeySessionMutation,
+    crate::writes::monthly_summaries::MonthlySummaryMutation,
+    crate::writes::placements::PlacementMutation,
+    crate::writes::care_plans::CarePlanMutation,
+    crate::writes::safe_care_plans::SafeCarePlanMutation,
 );
 
 /// Queries about the API and the signed-in user.
@@ -73,9 +78,30 @@ pub fn with_request(
     request: async_graphql::Request,
     unit: &std::sync::Arc<keycare_domain::request::Request>,
 ) -> async_graphql::Request {
-    let people = async_graphql::dataloader::DataLoader::new(
+    let people = std::sync::Arc::new(async_graphql::dataloader::DataLoader::with_cache(
         crate::people::PersonLoader(std::sync::Arc::downgrade(unit)),
         tokio::spawn,
+        async_graphql::dataloader::HashMapCache::default(),
+    ));
+    use crate::pages::FirstPages;
+    use keycare_domain::care_record::tables;
+    let weak = std::sync::Arc::downgrade(unit);
+    let key_sessions = async_graphql::dataloader::DataLoader::new(
+        FirstPages { request: weak.clone(), table: tables::key_sessions, people: people.clone() },
+        tokio::spawn,
     );
-    request.data(unit.clone()).data(people)
+    let summaries = async_graphql::dataloader::DataLoader::new(
+        FirstPages { request: weak.clone(), table: tables::monthly_summaries, people: people.clone() },
+        tokio::spawn,
+    );
+    let logs = async_graphql::dataloader::DataLoader::new(
+        FirstPages { request: weak, table: tables::daily_logs, people: people.clone() },
+        tokio::spawn,
+    );
+    request
+        .data(unit.clone())
+        .data(people)
+        .data(key_sessions)
+        .data(summaries)
+        .data(logs)
 }

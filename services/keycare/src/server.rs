@@ -19,6 +19,7 @@ use keycare_migration::{Migrator, MigratorTrait};
 use keycare_seed::demo::{DEV_AUDIENCE, DEV_ISSUER};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -38,6 +39,32 @@ pub struct AppState {
     pub public_url: String,
     /// The access policy, loaded and validated at start-up.
     pub policy: Policy,
+    /// Counters served at /metrics.
+    pub metrics: Arc<Metrics>,
+}
+
+/// Counters of the running gateway (Prometheus text format at /metrics).
+#[derive(Debug, Default)]
+pub struct Metrics {
+    /// SQL statements sent to the database.
+    pub sql_statements: AtomicU64,
+    /// GraphQL requests executed (authenticated).
+    pub graphql_requests: AtomicU64,
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let m = &state.metrics;
+    let body = format!(
+        "# HELP keycare_sql_statements_total SQL statements sent to the database.\n\
+         # TYPE keycare_sql_statements_total counter\n\
+         keycare_sql_statements_total {}\n\
+         # HELP keycare_graphql_requests_total GraphQL requests executed.\n\
+         # TYPE keycare_graphql_requests_total counter\n\
+         keycare_graphql_requests_total {}\n",
+        m.sql_statements.load(Ordering::Relaxed),
+        m.graphql_requests.load(Ordering::Relaxed),
+    );
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }
 
 /// Builds the router of API.md (plus the development issuer's routes when it is on).
@@ -51,6 +78,7 @@ pub fn router(state: AppState, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
         .route("/schema.graphql", get(schema_sdl))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .with_state(state)
         .merge(dev_routes)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -86,6 +114,7 @@ async fn execute(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
+    state.metrics.graphql_requests.fetch_add(1, Ordering::Relaxed);
     let unit = match Request::begin(
         &state.db,
         state.policy.clone(),
@@ -241,7 +270,13 @@ impl Running {
 /// Connects, migrates, optionally loads the demo, binds and starts serving.
 pub async fn start(config: Config, demo: bool) -> anyhow::Result<Running> {
     let started = Instant::now();
-    let db = keycare_domain::db::connect(&config.database_url, config.max_connections).await?;
+    let mut db = keycare_domain::db::connect(&config.database_url, config.max_connections).await?;
+    let metrics = Arc::new(Metrics::default());
+    let counter = metrics.clone();
+    db.set_metric_callback(move |info| {
+        counter.sql_statements.fetch_add(1, Ordering::Relaxed);
+        tracing::trace!(target: "keycare::sql", sql = %info.statement.sql, elapsed_us = info.elapsed.as_micros() as u64);
+    });
     Migrator::up(&db, None).await.context(
         "applying migrations failed; run `keycare migrate status` to see where the database stands",
     )?;
@@ -291,6 +326,7 @@ pub async fn start(config: Config, demo: bool) -> anyhow::Result<Running> {
         http: keycare_auth::http_client(),
         public_url: public_url.clone(),
         policy,
+        metrics,
     };
     tracing::info!(
         addr = %local,

@@ -1,7 +1,12 @@
 //! Changes to the care record. Each mutation takes one `input` and returns a payload with the
 //! changed record; updates carry `expectedVersion` (a stale one answers CONFLICT).
 
+pub mod care_plans;
 pub mod daily_logs;
+pub mod key_sessions;
+pub mod monthly_summaries;
+pub mod placements;
+pub mod safe_care_plans;
 
 use crate::error::gql;
 use async_graphql::{ID, Result};

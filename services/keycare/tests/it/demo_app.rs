@@ -68,3 +68,8 @@ impl DemoApp {
 pub fn code(body: &Value) -> Option<&str> {
     body["errors"][0]["extensions"]["code"].as_str()
 }
+
+/// The URL of the app's database (for tests that check or prepare rows directly).
+pub fn database_url(app: &DemoApp) -> &str {
+    &app._db.url
+}

@@ -5,13 +5,17 @@
 //! `KEYCARE_TEST_DATABASE_URL=postgres://...` it gets a fresh, empty PostgreSQL database.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod access_log;
 mod app;
 mod auth;
 mod care_record;
 mod demo_app;
 mod identity_providers;
+mod key_carer_week;
+mod placements;
 mod schema;
 mod serve;
 mod startup;
+mod statements;
 mod support;
 mod ws;

@@ -1,0 +1,69 @@
+//! Batched first pages of child records: a list of children with their records costs one
+//! statement per record kind, whatever the number of children.
+
+use crate::error::gql;
+use crate::people::PersonLoader;
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use keycare_domain::care_record::{RecordTable, first_pages};
+use keycare_domain::pages::Page;
+use keycare_domain::request::Request;
+use sea_orm::EntityTrait;
+use std::collections::HashMap;
+use std::sync::{Arc, Weak};
+use uuid::Uuid;
+
+/// A child and the page size asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PageKey {
+    pub child: Uuid,
+    pub first: Option<i32>,
+}
+
+/// Loads first pages of one record kind for many children of one request.
+pub struct FirstPages<E: EntityTrait> {
+    pub request: Weak<Request>,
+    pub table: fn() -> RecordTable<E>,
+    /// The request's person loader, primed with the people the pages name.
+    pub people: Arc<DataLoader<PersonLoader, HashMapCache>>,
+}
+
+impl<E> Loader<PageKey> for FirstPages<E>
+where
+    E: EntityTrait + Send + Sync,
+    E::Model: sea_orm::FromQueryResult + Clone + Send + Sync + 'static,
+{
+    type Value = Result<Page<E::Model>, async_graphql::Error>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[PageKey]) -> Result<HashMap<PageKey, Self::Value>, Self::Error> {
+        let Some(req) = self.request.upgrade() else {
+            return Ok(HashMap::new());
+        };
+        let table = (self.table)();
+        let mut out = HashMap::new();
+        let mut sizes: Vec<Option<i32>> = keys.iter().map(|k| k.first).collect();
+        sizes.sort();
+        sizes.dedup();
+        for first in sizes {
+            let children: Vec<Uuid> = keys.iter().filter(|k| k.first == first).map(|k| k.child).collect();
+            let pages = first_pages(&req, &table, &children, first).await.map_err(gql)?;
+            for (child, page) in pages {
+                out.insert(PageKey { child, first }, page.map_err(gql));
+            }
+        }
+        // The people these rows name, in one query with the page, so that resolving them
+        // costs no statement of its own however the resolvers interleave.
+        let mut ids: Vec<Uuid> = out
+            .values()
+            .filter_map(|p| p.as_ref().ok())
+            .flat_map(|p| p.rows.iter().flat_map(|(_, m)| (table.people)(m)))
+            .collect();
+        ids.sort();
+        ids.dedup();
+        if !ids.is_empty() {
+            let people = crate::people::load_people(&req, &ids).await?;
+            self.people.feed_many(people).await;
+        }
+        Ok(out)
+    }
+}
