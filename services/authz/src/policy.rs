@@ -16,6 +16,13 @@ pub const POLICY: &str = include_str!("../../../policies/policy.csv");
 #[derive(Clone)]
 pub struct Policy {
     enforcer: Arc<CachedEnforcer>,
+    /// The enforcer's answer for every (basis, kind, action), asked once at load: a request
+    /// never waits for the matcher (about 50 µs a decision, cached or not, in casbin 2.20).
+    decisions: Arc<[bool]>,
+}
+
+fn index(basis: Basis, kind: Kind, action: Action) -> usize {
+    (basis as usize * Kind::ALL.len() + kind as usize) * Action::ALL.len() + action as usize
 }
 
 impl std::fmt::Debug for Policy {
@@ -67,20 +74,35 @@ impl Policy {
         let enforcer = CachedEnforcer::new(model, adapter)
             .await
             .map_err(|e| AuthzError::Policy(e.to_string()))?;
+        let mut decisions = vec![false; Basis::ALL.len() * Kind::ALL.len() * Action::ALL.len()];
+        for basis in Basis::ALL {
+            for kind in Kind::ALL {
+                for action in Action::ALL {
+                    decisions[index(*basis, *kind, *action)] = enforcer
+                        .enforce((basis.as_str(), kind.as_str(), action.as_str()))
+                        .map_err(|e| {
+                            AuthzError::Policy(format!("deciding {basis} {kind} {action}: {e}"))
+                        })?;
+                }
+            }
+        }
         Ok(Policy {
             enforcer: Arc::new(enforcer),
+            decisions: decisions.into(),
         })
     }
 
-    /// Whether the policy allows `basis` to do `action` to `kind`.
+    /// Whether the policy allows `basis` to do `action` to `kind` (the enforcer's answer,
+    /// memoized at load).
     pub fn allows(&self, basis: Basis, kind: Kind, action: Action) -> bool {
+        self.decisions[index(basis, kind, action)]
+    }
+
+    /// Asks the enforcer itself, bypassing the memo (to check the two agree).
+    pub fn enforce(&self, basis: Basis, kind: Kind, action: Action) -> Result<bool, AuthzError> {
         self.enforcer
             .enforce((basis.as_str(), kind.as_str(), action.as_str()))
-            .unwrap_or_else(|e| {
-                // A failing matcher is a broken policy: deny, and say so in the log.
-                tracing::error!(error = %e, "policy decision failed; denying");
-                false
-            })
+            .map_err(|e| AuthzError::Policy(e.to_string()))
     }
 
     /// The bases allowed to do `action` to `kind` (for turning a list into a SQL predicate).

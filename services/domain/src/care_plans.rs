@@ -495,6 +495,7 @@ pub async fn sign(
         signatory.refusal(),
     )
     .await?;
+    check_version(plan.version, expected_version)?;
     if plan.status != PlanStatus::Published {
         return Err(DomainError::bad_input(
             "id",
@@ -521,7 +522,6 @@ pub async fn sign(
             ),
         ));
     }
-    check_version(plan.version, expected_version)?;
     let (now, me) = (Some(req.now), Some(req.identity.user_id));
     let mut active = e::care_plan::ActiveModel {
         version: Set(plan.version + 1),
@@ -545,7 +545,8 @@ pub async fn sign(
     }
     use e::care_plan::Column as C;
     let txn = req.change().await?;
-    let saved = update_versioned(&txn, active, C::Id, C::Version, plan.id, expected_version).await?;
+    let saved =
+        update_versioned(&txn, active, C::Id, C::Version, plan.id, expected_version).await?;
     keep_revision(req, &txn, "care_plans", plan.id, plan.version, &plan).await?;
     txn.commit().await?;
     Ok(saved)

@@ -404,7 +404,15 @@ pub mod tables {
 
     macro_rules! table {
         ($name:ident, $m:ident, $kind:expr, $sort:ident, $sort_kind:ident, $value:expr) => {
-            table!($name, $m, $kind, $sort, $sort_kind, $value, |m: &e::$m::Model| vec![m.author_id]);
+            table!(
+                $name,
+                $m,
+                $kind,
+                $sort,
+                $sort_kind,
+                $value,
+                |m: &e::$m::Model| vec![m.author_id]
+            );
         };
         ($name:ident, $m:ident, $kind:expr, $sort:ident, $sort_kind:ident, $value:expr, $people:expr) => {
             /// The record table of this kind.
@@ -558,7 +566,11 @@ where
         .to_owned();
     let mut inner = E::find()
         .filter(table.child.is_in(readable.iter().copied()))
-        .filter(Condition::any().add(table.restricted.eq(false)).add(table.child.is_in(restricted_ok)))
+        .filter(
+            Condition::any()
+                .add(table.restricted.eq(false))
+                .add(table.child.is_in(restricted_ok)),
+        )
         .into_query();
     inner.expr_window_as(Expr::cust("ROW_NUMBER()"), window, rn.clone());
     let outer = Query::select()
@@ -568,7 +580,8 @@ where
         .order_by(rn, sea_orm::Order::Asc)
         .to_owned();
     let rows = req.txn.query_all(&outer).await?;
-    let mut grouped: std::collections::HashMap<Uuid, Vec<E::Model>> = std::collections::HashMap::new();
+    let mut grouped: std::collections::HashMap<Uuid, Vec<E::Model>> =
+        std::collections::HashMap::new();
     for row in rows {
         let model = E::Model::from_query_result(&row, "")?;
         let child: Uuid = row.try_get("", sea_orm::IdenStatic::as_str(&table.child))?;
@@ -585,7 +598,14 @@ where
                 (crate::pages::Cursor { sort, id }, m)
             })
             .collect();
-        out.insert(child, Ok(Page { rows, has_next_page: more, has_previous_page: false }));
+        out.insert(
+            child,
+            Ok(Page {
+                rows,
+                has_next_page: more,
+                has_previous_page: false,
+            }),
+        );
     }
     Ok(out)
 }

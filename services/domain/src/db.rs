@@ -39,6 +39,13 @@ pub fn redact(url: &str) -> String {
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, ConnectError> {
     let url = normalise_sqlite_url(url)?;
     probe_server(&url).await?;
+    // SQLite takes one writer at a time, and every request writes (its access events): one
+    // connection serialises requests instead of failing one of two concurrent writers.
+    let max_connections = if url.starts_with("sqlite:") {
+        1
+    } else {
+        max_connections
+    };
     let mut opts = ConnectOptions::new(url.clone());
     opts.max_connections(max_connections)
         .min_connections(1)

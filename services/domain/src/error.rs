@@ -81,7 +81,10 @@ pub enum DomainError {
     MissingReference,
     /// A save failed: `fields` were not saved, for the reason in `cause`.
     #[error("not saved ({}): {cause}", fields.join(", "))]
-    NotSaved { fields: Vec<String>, cause: Box<DomainError> },
+    NotSaved {
+        fields: Vec<String>,
+        cause: Box<DomainError>,
+    },
     /// Anything else from the database: logged, never shown to callers.
     #[error("database error")]
     Db(#[source] DbErr),
@@ -96,7 +99,10 @@ impl DomainError {
         if fields.is_empty() {
             return self;
         }
-        DomainError::NotSaved { fields, cause: Box::new(self) }
+        DomainError::NotSaved {
+            fields,
+            cause: Box::new(self),
+        }
     }
 
     /// A bad-input error for `field`.

@@ -9,7 +9,10 @@ use chrono::{DateTime, Duration, Utc};
 use keycare_authz::{Kind, RecordFacts};
 use keycare_entity as e;
 use keycare_entity::enums::{SessionFormat, SessionPurpose, SessionStatus};
-use sea_orm::{ActiveEnum, ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter,
+    Set,
+};
 use uuid::Uuid;
 
 /// A session to plan.
@@ -36,13 +39,22 @@ pub struct HeldInput {
     pub settling_in: Option<serde_json::Value>,
 }
 
-fn purposes(list: &[SessionPurpose], other: Option<&str>) -> DomainResult<(serde_json::Value, Option<String>)> {
+fn purposes(
+    list: &[SessionPurpose],
+    other: Option<&str>,
+) -> DomainResult<(serde_json::Value, Option<String>)> {
     if list.is_empty() {
-        return Err(DomainError::bad_input("purposes", "give at least one purpose"));
+        return Err(DomainError::bad_input(
+            "purposes",
+            "give at least one purpose",
+        ));
     }
     let other = optional_text("purposeOther", other, MAX_SHORT)?;
     if list.contains(&SessionPurpose::Other) && other.is_none() {
-        return Err(DomainError::bad_input("purposeOther", "describe the purpose when it is OTHER"));
+        return Err(DomainError::bad_input(
+            "purposeOther",
+            "describe the purpose when it is OTHER",
+        ));
     }
     let mut words: Vec<String> = list.iter().map(|p| p.to_value()).collect();
     words.dedup();
@@ -50,10 +62,26 @@ fn purposes(list: &[SessionPurpose], other: Option<&str>) -> DomainResult<(serde
 }
 
 /// Plans a session.
-pub async fn plan(req: &Request, child: Uuid, input: PlanInput) -> DomainResult<e::key_session::Model> {
-    req.require_write(child, Kind::KeySession, None, RecordFacts { own: true, ..Default::default() }).await?;
+pub async fn plan(
+    req: &Request,
+    child: Uuid,
+    input: PlanInput,
+) -> DomainResult<e::key_session::Model> {
+    req.require_write(
+        child,
+        Kind::KeySession,
+        None,
+        RecordFacts {
+            own: true,
+            ..Default::default()
+        },
+    )
+    .await?;
     if input.planned_at > req.now + Duration::days(366) {
-        return Err(DomainError::bad_input("plannedAt", "is more than a year ahead"));
+        return Err(DomainError::bad_input(
+            "plannedAt",
+            "is more than a year ahead",
+        ));
     }
     let (purposes, purpose_other) = purposes(&input.purposes, input.purpose_other.as_deref())?;
     let txn = req.change().await?;
@@ -81,9 +109,19 @@ pub async fn plan(req: &Request, child: Uuid, input: PlanInput) -> DomainResult<
 }
 
 async fn load(req: &Request, id: Uuid) -> DomainResult<e::key_session::Model> {
-    let session = e::key_session::Entity::find_by_id(id).one(&req.txn).await?.ok_or(DomainError::NotFound)?;
-    let facts = RecordFacts { restricted: session.restricted, ..Default::default() };
-    if !req.decide_read(session.child_id, Kind::KeySession, facts).await?.is_allowed() {
+    let session = e::key_session::Entity::find_by_id(id)
+        .one(&req.txn)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    let facts = RecordFacts {
+        restricted: session.restricted,
+        ..Default::default()
+    };
+    if !req
+        .decide_read(session.child_id, Kind::KeySession, facts)
+        .await?
+        .is_allowed()
+    {
         return Err(DomainError::NotFound);
     }
     Ok(session)
@@ -94,23 +132,46 @@ async fn open_placement(req: &Request, child: Uuid) -> DomainResult<e::placement
     let today = req.now.date_naive();
     e::placement::Entity::find()
         .filter(e::placement::Column::ChildId.eq(child))
-        .filter(Condition::any().add(e::placement::Column::EndDate.is_null()).add(e::placement::Column::EndDate.gt(today)))
+        .filter(
+            Condition::any()
+                .add(e::placement::Column::EndDate.is_null())
+                .add(e::placement::Column::EndDate.gt(today)),
+        )
         .one(&req.txn)
         .await?
         .ok_or_else(|| DomainError::bad_input("childId", "the child has no open placement"))
 }
 
 /// Records a planned session as held.
-pub async fn record_held(req: &Request, id: Uuid, expected_version: i32, input: HeldInput) -> DomainResult<e::key_session::Model> {
+pub async fn record_held(
+    req: &Request,
+    id: Uuid,
+    expected_version: i32,
+    input: HeldInput,
+) -> DomainResult<e::key_session::Model> {
     let session = load(req, id).await?;
-    req.require_write(session.child_id, Kind::KeySession, Some(id), RecordFacts { restricted: session.restricted, ..Default::default() })
-        .await?;
+    req.require_write(
+        session.child_id,
+        Kind::KeySession,
+        Some(id),
+        RecordFacts {
+            restricted: session.restricted,
+            ..Default::default()
+        },
+    )
+    .await?;
     if session.status != SessionStatus::Planned {
-        return Err(DomainError::bad_input("id", "only a planned session can be recorded as held"));
+        return Err(DomainError::bad_input(
+            "id",
+            "only a planned session can be recorded as held",
+        ));
     }
     let held_at = input.held_at.unwrap_or(req.now);
     if held_at > req.now + Duration::minutes(5) {
-        return Err(DomainError::bad_input("heldAt", "is in the future: record a session once it has been held"));
+        return Err(DomainError::bad_input(
+            "heldAt",
+            "is in the future: record a session once it has been held",
+        ));
     }
     let placement = open_placement(req, session.child_id).await?;
     let held_by = input.held_by.unwrap_or(req.identity.user_id);
@@ -119,32 +180,70 @@ pub async fn record_held(req: &Request, id: Uuid, expected_version: i32, input: 
         .filter(e::home_membership::Column::UserId.eq(held_by))
         .filter(e::home_membership::Column::HomeId.eq(placement.home_id))
         .filter(e::home_membership::Column::StartDate.lte(today))
-        .filter(Condition::any().add(e::home_membership::Column::EndDate.is_null()).add(e::home_membership::Column::EndDate.gt(today)))
+        .filter(
+            Condition::any()
+                .add(e::home_membership::Column::EndDate.is_null())
+                .add(e::home_membership::Column::EndDate.gt(today)),
+        )
         .count(&req.txn)
         .await?;
     if staff == 0 {
-        return Err(DomainError::bad_input("heldById", "is not a member of staff of the child's home"));
+        return Err(DomainError::bad_input(
+            "heldById",
+            "is not a member of staff of the child's home",
+        ));
     }
     // The first session held since admission carries the settling-in checklist.
     let earlier = e::key_session::Entity::find()
         .filter(e::key_session::Column::ChildId.eq(session.child_id))
         .filter(e::key_session::Column::Status.eq(SessionStatus::Held))
-        .filter(e::key_session::Column::HeldAt.gte(placement.admission_date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()))
+        .filter(
+            e::key_session::Column::HeldAt.gte(
+                placement
+                    .admission_date
+                    .and_hms_opt(0, 0, 0)
+                    .unwrap_or_default()
+                    .and_utc(),
+            ),
+        )
         .count(&req.txn)
         .await?;
     if earlier == 0 && input.settling_in.is_none() {
-        return Err(DomainError::bad_input("settlingIn", "the first key session after admission records the settling-in checklist"));
+        return Err(DomainError::bad_input(
+            "settlingIn",
+            "the first key session after admission records the settling-in checklist",
+        ));
     }
     let txn = req.change().await?;
-    keep_revision(req, &txn, "key_sessions", session.id, session.version, &session).await?;
+    keep_revision(
+        req,
+        &txn,
+        "key_sessions",
+        session.id,
+        session.version,
+        &session,
+    )
+    .await?;
     let active = e::key_session::ActiveModel {
         status: Set(SessionStatus::Held),
         held_at: Set(Some(held_at)),
         held_by_id: Set(Some(held_by)),
         notes: Set(optional_text("notes", input.notes.as_deref(), MAX_TEXT)?),
-        child_views: Set(optional_text("childViews", input.child_views.as_deref(), MAX_TEXT)?),
-        actions: Set(optional_text("actions", input.actions.as_deref(), MAX_TEXT)?),
-        agencies_to_alert: Set(optional_text("agenciesToAlert", input.agencies_to_alert.as_deref(), MAX_TEXT)?),
+        child_views: Set(optional_text(
+            "childViews",
+            input.child_views.as_deref(),
+            MAX_TEXT,
+        )?),
+        actions: Set(optional_text(
+            "actions",
+            input.actions.as_deref(),
+            MAX_TEXT,
+        )?),
+        agencies_to_alert: Set(optional_text(
+            "agenciesToAlert",
+            input.agencies_to_alert.as_deref(),
+            MAX_TEXT,
+        )?),
         settling_in: Set(input.settling_in.or(session.settling_in.clone())),
         version: Set(session.version + 1),
         updated_at: Set(req.now),
@@ -157,18 +256,47 @@ pub async fn record_held(req: &Request, id: Uuid, expected_version: i32, input: 
 }
 
 /// Cancels a planned session, or records that the child declined it.
-pub async fn cancel(req: &Request, id: Uuid, expected_version: i32, declined_by_child: bool, reason: &str) -> DomainResult<e::key_session::Model> {
+pub async fn cancel(
+    req: &Request,
+    id: Uuid,
+    expected_version: i32,
+    declined_by_child: bool,
+    reason: &str,
+) -> DomainResult<e::key_session::Model> {
     let session = load(req, id).await?;
-    req.require_write(session.child_id, Kind::KeySession, Some(id), RecordFacts { restricted: session.restricted, ..Default::default() })
-        .await?;
+    req.require_write(
+        session.child_id,
+        Kind::KeySession,
+        Some(id),
+        RecordFacts {
+            restricted: session.restricted,
+            ..Default::default()
+        },
+    )
+    .await?;
     if session.status != SessionStatus::Planned {
-        return Err(DomainError::bad_input("id", "only a planned session can be cancelled"));
+        return Err(DomainError::bad_input(
+            "id",
+            "only a planned session can be cancelled",
+        ));
     }
     let reason = crate::writes::required_text("reason", reason, MAX_TEXT)?;
     let txn = req.change().await?;
-    keep_revision(req, &txn, "key_sessions", session.id, session.version, &session).await?;
+    keep_revision(
+        req,
+        &txn,
+        "key_sessions",
+        session.id,
+        session.version,
+        &session,
+    )
+    .await?;
     let active = e::key_session::ActiveModel {
-        status: Set(if declined_by_child { SessionStatus::DeclinedByChild } else { SessionStatus::Cancelled }),
+        status: Set(if declined_by_child {
+            SessionStatus::DeclinedByChild
+        } else {
+            SessionStatus::Cancelled
+        }),
         cancel_reason: Set(Some(reason)),
         version: Set(session.version + 1),
         updated_at: Set(req.now),

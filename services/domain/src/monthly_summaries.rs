@@ -40,7 +40,11 @@ impl Sections {
     }
 }
 
-fn section(field: &str, value: &Option<String>, current: Option<String>) -> DomainResult<Option<String>> {
+fn section(
+    field: &str,
+    value: &Option<String>,
+    current: Option<String>,
+) -> DomainResult<Option<String>> {
     match value {
         Some(v) => optional_text(field, Some(v), MAX_TEXT),
         None => Ok(current),
@@ -48,9 +52,19 @@ fn section(field: &str, value: &Option<String>, current: Option<String>) -> Doma
 }
 
 async fn load(req: &Request, id: Uuid) -> DomainResult<e::monthly_summary::Model> {
-    let summary = e::monthly_summary::Entity::find_by_id(id).one(&req.txn).await?.ok_or(DomainError::NotFound)?;
-    let facts = RecordFacts { restricted: summary.restricted, ..Default::default() };
-    if !req.decide_read(summary.child_id, Kind::MonthlySummary, facts).await?.is_allowed() {
+    let summary = e::monthly_summary::Entity::find_by_id(id)
+        .one(&req.txn)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    let facts = RecordFacts {
+        restricted: summary.restricted,
+        ..Default::default()
+    };
+    if !req
+        .decide_read(summary.child_id, Kind::MonthlySummary, facts)
+        .await?
+        .is_allowed()
+    {
         return Err(DomainError::NotFound);
     }
     Ok(summary)
@@ -66,7 +80,9 @@ pub async fn save_draft(
     sections: Sections,
 ) -> DomainResult<e::monthly_summary::Model> {
     let sent = sections.sent();
-    save_draft_inner(req, child, month, expected_version, sections).await.map_err(|e| e.not_saved(sent))
+    save_draft_inner(req, child, month, expected_version, sections)
+        .await
+        .map_err(|e| e.not_saved(sent))
 }
 
 async fn save_draft_inner(
@@ -76,10 +92,22 @@ async fn save_draft_inner(
     expected_version: Option<i32>,
     s: Sections,
 ) -> DomainResult<e::monthly_summary::Model> {
-    req.require_write(child, Kind::MonthlySummary, None, RecordFacts { own: true, ..Default::default() }).await?;
+    req.require_write(
+        child,
+        Kind::MonthlySummary,
+        None,
+        RecordFacts {
+            own: true,
+            ..Default::default()
+        },
+    )
+    .await?;
     let month = month.with_day(1).unwrap_or(month);
     if month > req.now.date_naive() {
-        return Err(DomainError::bad_input("month", "has not begun yet: a summary is written for a month under way or past"));
+        return Err(DomainError::bad_input(
+            "month",
+            "has not begun yet: a summary is written for a month under way or past",
+        ));
     }
     use e::monthly_summary::Column as C;
     let existing = e::monthly_summary::Entity::find()
@@ -91,7 +119,9 @@ async fn save_draft_inner(
     let saved = match existing {
         None => {
             if expected_version.is_some() {
-                return Err(DomainError::Conflict("there is no summary for this month to update; reload".into()));
+                return Err(DomainError::Conflict(
+                    "there is no summary for this month to update; reload".into(),
+                ));
             }
             e::monthly_summary::ActiveModel {
                 id: Set(Uuid::now_v7()),
@@ -118,7 +148,10 @@ async fn save_draft_inner(
         }
         Some(current) => {
             if current.status != SummaryStatus::Draft {
-                return Err(DomainError::bad_input("month", "the summary of this month has been submitted; it can no longer be edited as a draft"));
+                return Err(DomainError::bad_input(
+                    "month",
+                    "the summary of this month has been submitted; it can no longer be edited as a draft",
+                ));
             }
             let Some(expected) = expected_version else {
                 return Err(DomainError::Conflict(format!(
@@ -126,14 +159,42 @@ async fn save_draft_inner(
                     current.version
                 )));
             };
-            keep_revision(req, &txn, "monthly_summaries", current.id, current.version, &current).await?;
+            keep_revision(
+                req,
+                &txn,
+                "monthly_summaries",
+                current.id,
+                current.version,
+                &current,
+            )
+            .await?;
             let active = e::monthly_summary::ActiveModel {
                 health: Set(section("health", &s.health, current.health.clone())?),
-                education: Set(section("education", &s.education, current.education.clone())?),
-                family_and_friends: Set(section("familyAndFriends", &s.family_and_friends, current.family_and_friends.clone())?),
-                behaviour: Set(section("behaviour", &s.behaviour, current.behaviour.clone())?),
-                achievements: Set(section("achievements", &s.achievements, current.achievements.clone())?),
-                ipcp_progress: Set(section("ipcpProgress", &s.ipcp_progress, current.ipcp_progress.clone())?),
+                education: Set(section(
+                    "education",
+                    &s.education,
+                    current.education.clone(),
+                )?),
+                family_and_friends: Set(section(
+                    "familyAndFriends",
+                    &s.family_and_friends,
+                    current.family_and_friends.clone(),
+                )?),
+                behaviour: Set(section(
+                    "behaviour",
+                    &s.behaviour,
+                    current.behaviour.clone(),
+                )?),
+                achievements: Set(section(
+                    "achievements",
+                    &s.achievements,
+                    current.achievements.clone(),
+                )?),
+                ipcp_progress: Set(section(
+                    "ipcpProgress",
+                    &s.ipcp_progress,
+                    current.ipcp_progress.clone(),
+                )?),
                 version: Set(current.version + 1),
                 updated_at: Set(req.now),
                 ..Default::default()
@@ -146,17 +207,40 @@ async fn save_draft_inner(
 }
 
 /// Submits a draft to the manager.
-pub async fn submit(req: &Request, id: Uuid, expected_version: i32) -> DomainResult<e::monthly_summary::Model> {
+pub async fn submit(
+    req: &Request,
+    id: Uuid,
+    expected_version: i32,
+) -> DomainResult<e::monthly_summary::Model> {
     let s = load(req, id).await?;
-    req.require_write(s.child_id, Kind::MonthlySummary, Some(id), RecordFacts::default()).await?;
+    req.require_write(
+        s.child_id,
+        Kind::MonthlySummary,
+        Some(id),
+        RecordFacts::default(),
+    )
+    .await?;
     if s.status != SummaryStatus::Draft {
-        return Err(DomainError::bad_input("id", "only a draft can be submitted"));
+        return Err(DomainError::bad_input(
+            "id",
+            "only a draft can be submitted",
+        ));
     }
-    let empty = [&s.health, &s.education, &s.family_and_friends, &s.behaviour, &s.achievements, &s.ipcp_progress]
-        .iter()
-        .all(|v| v.as_deref().is_none_or(str::is_empty));
+    let empty = [
+        &s.health,
+        &s.education,
+        &s.family_and_friends,
+        &s.behaviour,
+        &s.achievements,
+        &s.ipcp_progress,
+    ]
+    .iter()
+    .all(|v| v.as_deref().is_none_or(str::is_empty));
     if empty {
-        return Err(DomainError::bad_input("id", "every section is empty: write the summary before submitting it"));
+        return Err(DomainError::bad_input(
+            "id",
+            "every section is empty: write the summary before submitting it",
+        ));
     }
     transition(req, s, expected_version, |a, req| {
         a.status = Set(SummaryStatus::Submitted);
@@ -166,11 +250,25 @@ pub async fn submit(req: &Request, id: Uuid, expected_version: i32) -> DomainRes
 }
 
 /// Records the child's signature and comment, on their behalf.
-pub async fn child_sign(req: &Request, id: Uuid, expected_version: i32, comment: Option<&str>) -> DomainResult<e::monthly_summary::Model> {
+pub async fn child_sign(
+    req: &Request,
+    id: Uuid,
+    expected_version: i32,
+    comment: Option<&str>,
+) -> DomainResult<e::monthly_summary::Model> {
     let s = load(req, id).await?;
-    req.require_write(s.child_id, Kind::MonthlySummary, Some(id), RecordFacts::default()).await?;
+    req.require_write(
+        s.child_id,
+        Kind::MonthlySummary,
+        Some(id),
+        RecordFacts::default(),
+    )
+    .await?;
     if s.status == SummaryStatus::Acknowledged {
-        return Err(DomainError::bad_input("id", "the summary is already acknowledged"));
+        return Err(DomainError::bad_input(
+            "id",
+            "the summary is already acknowledged",
+        ));
     }
     let comment = optional_text("comment", comment, MAX_TEXT)?;
     transition(req, s, expected_version, move |a, req| {
@@ -181,14 +279,30 @@ pub async fn child_sign(req: &Request, id: Uuid, expected_version: i32, comment:
 }
 
 /// The manager acknowledges a submitted summary the child has signed.
-pub async fn acknowledge(req: &Request, id: Uuid, expected_version: i32) -> DomainResult<e::monthly_summary::Model> {
+pub async fn acknowledge(
+    req: &Request,
+    id: Uuid,
+    expected_version: i32,
+) -> DomainResult<e::monthly_summary::Model> {
     let s = load(req, id).await?;
-    req.require_write(s.child_id, Kind::SummaryAcknowledgement, Some(id), RecordFacts::default()).await?;
+    req.require_write(
+        s.child_id,
+        Kind::SummaryAcknowledgement,
+        Some(id),
+        RecordFacts::default(),
+    )
+    .await?;
     if s.status != SummaryStatus::Submitted {
-        return Err(DomainError::bad_input("id", "only a submitted summary can be acknowledged"));
+        return Err(DomainError::bad_input(
+            "id",
+            "only a submitted summary can be acknowledged",
+        ));
     }
     if s.child_signed_at.is_none() {
-        return Err(DomainError::bad_input("id", "the child has not signed the summary yet"));
+        return Err(DomainError::bad_input(
+            "id",
+            "the child has not signed the summary yet",
+        ));
     }
     transition(req, s, expected_version, |a, req| {
         a.status = Set(SummaryStatus::Acknowledged);
@@ -205,7 +319,15 @@ async fn transition(
     change: impl Fn(&mut e::monthly_summary::ActiveModel, &Request),
 ) -> DomainResult<e::monthly_summary::Model> {
     let txn = req.change().await?;
-    keep_revision(req, &txn, "monthly_summaries", current.id, current.version, &current).await?;
+    keep_revision(
+        req,
+        &txn,
+        "monthly_summaries",
+        current.id,
+        current.version,
+        &current,
+    )
+    .await?;
     let mut active = e::monthly_summary::ActiveModel {
         version: Set(current.version + 1),
         updated_at: Set(req.now),
@@ -213,8 +335,15 @@ async fn transition(
     };
     change(&mut active, req);
     use e::monthly_summary::Column as C;
-    let saved = update_versioned(&txn, active, C::Id, C::Version, current.id, expected_version).await?;
+    let saved = update_versioned(
+        &txn,
+        active,
+        C::Id,
+        C::Version,
+        current.id,
+        expected_version,
+    )
+    .await?;
     txn.commit().await?;
     Ok(saved)
 }
-

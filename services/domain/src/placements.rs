@@ -402,10 +402,10 @@ pub async fn admit(req: &Request, input: Admission) -> DomainResult<Admitted> {
         }
         Admittee::Known(_) => None,
     };
-    if let Some(child) = known {
-        if open_placement(&req.txn, child).await?.is_some() {
-            return Err(rule(e::rules::ONE_OPEN_PLACEMENT));
-        }
+    if let Some(child) = known
+        && open_placement(&req.txn, child).await?.is_some()
+    {
+        return Err(rule(e::rules::ONE_OPEN_PLACEMENT));
     }
 
     let txn = req.change().await?;

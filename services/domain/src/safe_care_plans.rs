@@ -87,7 +87,11 @@ async fn plan_of(req: &Request, child: Uuid) -> DomainResult<Option<e::safe_care
         .await?)
 }
 
-fn new_plan(req: &Request, child: Uuid, agreement: Option<String>) -> e::safe_care_plan::ActiveModel {
+fn new_plan(
+    req: &Request,
+    child: Uuid,
+    agreement: Option<String>,
+) -> e::safe_care_plan::ActiveModel {
     e::safe_care_plan::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(req.identity.tenant_id),
@@ -114,9 +118,7 @@ pub async fn save(
 ) -> DomainResult<e::safe_care_plan::Model> {
     let existing = plan_of(req, child).await?;
     match &existing {
-        Some(p) => {
-            require_record_write(req, child, Kind::SafeCarePlan, p.id, p.restricted).await?
-        }
+        Some(p) => require_record_write(req, child, Kind::SafeCarePlan, p.id, p.restricted).await?,
         None => {
             req.require_write(child, Kind::SafeCarePlan, None, RecordFacts::default())
                 .await?;
@@ -179,9 +181,7 @@ pub async fn add_risk(
 ) -> DomainResult<e::safe_care_risk::Model> {
     let existing = plan_of(req, child).await?;
     match &existing {
-        Some(p) => {
-            require_record_write(req, child, Kind::SafeCarePlan, p.id, p.restricted).await?
-        }
+        Some(p) => require_record_write(req, child, Kind::SafeCarePlan, p.id, p.restricted).await?,
         None => {
             req.require_write(child, Kind::SafeCarePlan, None, RecordFacts::default())
                 .await?;

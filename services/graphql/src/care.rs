@@ -19,19 +19,28 @@ use uuid::Uuid;
 
 async fn person(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Person>> {
     let Some(id) = id else { return Ok(None) };
-    let loader = ctx.data::<std::sync::Arc<DataLoader<PersonLoader, async_graphql::dataloader::HashMapCache>>>()?;
+    let loader = ctx
+        .data::<std::sync::Arc<DataLoader<PersonLoader, async_graphql::dataloader::HashMapCache>>>(
+        )?;
     loader.load_one(id).await
 }
 
 /// The first page of a kind of record for a child, batched with the other children of the
 /// same request.
-async fn first_page<E>(ctx: &Context<'_>, child: Uuid, first: Option<i32>) -> Result<keycare_domain::pages::Page<E::Model>>
+async fn first_page<E>(
+    ctx: &Context<'_>,
+    child: Uuid,
+    first: Option<i32>,
+) -> Result<keycare_domain::pages::Page<E::Model>>
 where
     E: sea_orm::EntityTrait + Send + Sync,
     E::Model: sea_orm::FromQueryResult + Clone + Send + Sync + 'static,
 {
     let loader = ctx.data::<DataLoader<crate::pages::FirstPages<E>>>()?;
-    match loader.load_one(crate::pages::PageKey { child, first }).await? {
+    match loader
+        .load_one(crate::pages::PageKey { child, first })
+        .await?
+    {
         Some(page) => page,
         None => Err(gql(keycare_domain::DomainError::NotFound)),
     }

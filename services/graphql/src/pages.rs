@@ -45,8 +45,14 @@ where
         sizes.sort();
         sizes.dedup();
         for first in sizes {
-            let children: Vec<Uuid> = keys.iter().filter(|k| k.first == first).map(|k| k.child).collect();
-            let pages = first_pages(&req, &table, &children, first).await.map_err(gql)?;
+            let children: Vec<Uuid> = keys
+                .iter()
+                .filter(|k| k.first == first)
+                .map(|k| k.child)
+                .collect();
+            let pages = first_pages(&req, &table, &children, first)
+                .await
+                .map_err(gql)?;
             for (child, page) in pages {
                 out.insert(PageKey { child, first }, page.map_err(gql));
             }

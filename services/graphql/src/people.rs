@@ -35,7 +35,10 @@ impl Loader<Uuid> for PersonLoader {
 }
 
 /// People by id, in one query.
-pub async fn load_people(req: &Request, ids: &[Uuid]) -> Result<HashMap<Uuid, Person>, async_graphql::Error> {
+pub async fn load_people(
+    req: &Request,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Person>, async_graphql::Error> {
     let users = keycare_domain::people::by_ids(req, ids)
         .await
         .map_err(crate::error::gql)?;

@@ -87,15 +87,27 @@ pub fn with_request(
     use keycare_domain::care_record::tables;
     let weak = std::sync::Arc::downgrade(unit);
     let key_sessions = async_graphql::dataloader::DataLoader::new(
-        FirstPages { request: weak.clone(), table: tables::key_sessions, people: people.clone() },
+        FirstPages {
+            request: weak.clone(),
+            table: tables::key_sessions,
+            people: people.clone(),
+        },
         tokio::spawn,
     );
     let summaries = async_graphql::dataloader::DataLoader::new(
-        FirstPages { request: weak.clone(), table: tables::monthly_summaries, people: people.clone() },
+        FirstPages {
+            request: weak.clone(),
+            table: tables::monthly_summaries,
+            people: people.clone(),
+        },
         tokio::spawn,
     );
     let logs = async_graphql::dataloader::DataLoader::new(
-        FirstPages { request: weak, table: tables::daily_logs, people: people.clone() },
+        FirstPages {
+            request: weak,
+            table: tables::daily_logs,
+            people: people.clone(),
+        },
         tokio::spawn,
     );
     request

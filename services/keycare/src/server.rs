@@ -64,7 +64,13 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         m.sql_statements.load(Ordering::Relaxed),
         m.graphql_requests.load(Ordering::Relaxed),
     );
-    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        body,
+    )
 }
 
 /// Builds the router of API.md (plus the development issuer's routes when it is on).
@@ -114,7 +120,10 @@ async fn execute(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    state.metrics.graphql_requests.fetch_add(1, Ordering::Relaxed);
+    state
+        .metrics
+        .graphql_requests
+        .fetch_add(1, Ordering::Relaxed);
     let unit = match Request::begin(
         &state.db,
         state.policy.clone(),

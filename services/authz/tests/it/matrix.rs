@@ -156,3 +156,18 @@ fn a_bad_policy_line_is_refused_naming_the_line() {
     }
     assert!(validate(keycare_authz::POLICY).unwrap() > 100);
 }
+
+#[tokio::test]
+async fn the_memoized_decisions_are_the_enforcers_own() {
+    let policy = Policy::shipped().await.unwrap();
+    for basis in Basis::ALL {
+        for kind in Kind::ALL {
+            for action in Action::ALL {
+                assert_eq!(
+                    policy.allows(*basis, *kind, *action),
+                    policy.enforce(*basis, *kind, *action).unwrap()
+                );
+            }
+        }
+    }
+}

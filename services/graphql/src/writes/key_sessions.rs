@@ -99,7 +99,11 @@ pub struct KeySessionMutation;
 #[Object]
 impl KeySessionMutation {
     /// Plans a key session.
-    async fn plan_key_session(&self, ctx: &Context<'_>, input: PlanKeySessionInput) -> Result<KeySessionPayload> {
+    async fn plan_key_session(
+        &self,
+        ctx: &Context<'_>,
+        input: PlanKeySessionInput,
+    ) -> Result<KeySessionPayload> {
         let child = uuid_of(&input.child_id, "Child", "childId")?;
         let saved = key_sessions::plan(
             request(ctx)?,
@@ -114,11 +118,17 @@ impl KeySessionMutation {
         )
         .await
         .map_err(gql)?;
-        Ok(KeySessionPayload { key_session: KeySession(saved) })
+        Ok(KeySessionPayload {
+            key_session: KeySession(saved),
+        })
     }
 
     /// Records a planned session as held.
-    async fn record_key_session(&self, ctx: &Context<'_>, input: RecordKeySessionInput) -> Result<KeySessionPayload> {
+    async fn record_key_session(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordKeySessionInput,
+    ) -> Result<KeySessionPayload> {
         let id = uuid_of(&input.id, "KeySession", "id")?;
         let held_by = match &input.held_by_id {
             Some(u) => Some(uuid_of(u, "User", "heldById")?),
@@ -144,15 +154,29 @@ impl KeySessionMutation {
         )
         .await
         .map_err(gql)?;
-        Ok(KeySessionPayload { key_session: KeySession(saved) })
+        Ok(KeySessionPayload {
+            key_session: KeySession(saved),
+        })
     }
 
     /// Cancels a planned session, or records that the child declined it.
-    async fn cancel_key_session(&self, ctx: &Context<'_>, input: CancelKeySessionInput) -> Result<KeySessionPayload> {
+    async fn cancel_key_session(
+        &self,
+        ctx: &Context<'_>,
+        input: CancelKeySessionInput,
+    ) -> Result<KeySessionPayload> {
         let id = uuid_of(&input.id, "KeySession", "id")?;
-        let saved = key_sessions::cancel(request(ctx)?, id, input.expected_version, input.declined_by_child, &input.reason)
-            .await
-            .map_err(gql)?;
-        Ok(KeySessionPayload { key_session: KeySession(saved) })
+        let saved = key_sessions::cancel(
+            request(ctx)?,
+            id,
+            input.expected_version,
+            input.declined_by_child,
+            &input.reason,
+        )
+        .await
+        .map_err(gql)?;
+        Ok(KeySessionPayload {
+            key_session: KeySession(saved),
+        })
     }
 }

@@ -66,7 +66,11 @@ pub struct MonthlySummaryMutation;
 impl MonthlySummaryMutation {
     /// Saves the month's draft on the server (nothing typed is lost). If the save fails, the
     /// error's `extensions.notSaved` names the sections that were not saved.
-    async fn save_monthly_summary_draft(&self, ctx: &Context<'_>, input: SaveMonthlySummaryDraftInput) -> Result<MonthlySummaryPayload> {
+    async fn save_monthly_summary_draft(
+        &self,
+        ctx: &Context<'_>,
+        input: SaveMonthlySummaryDraftInput,
+    ) -> Result<MonthlySummaryPayload> {
         let child = uuid_of(&input.child_id, "Child", "childId")?;
         let sections = Sections {
             health: input.health,
@@ -76,32 +80,67 @@ impl MonthlySummaryMutation {
             achievements: input.achievements,
             ipcp_progress: input.ipcp_progress,
         };
-        let saved = monthly_summaries::save_draft(request(ctx)?, child, input.month.0, input.expected_version, sections)
-            .await
-            .map_err(gql)?;
-        Ok(MonthlySummaryPayload { monthly_summary: MonthlySummary(saved) })
+        let saved = monthly_summaries::save_draft(
+            request(ctx)?,
+            child,
+            input.month.0,
+            input.expected_version,
+            sections,
+        )
+        .await
+        .map_err(gql)?;
+        Ok(MonthlySummaryPayload {
+            monthly_summary: MonthlySummary(saved),
+        })
     }
 
     /// Submits the draft to the manager.
-    async fn submit_monthly_summary(&self, ctx: &Context<'_>, input: MonthlySummaryStepInput) -> Result<MonthlySummaryPayload> {
+    async fn submit_monthly_summary(
+        &self,
+        ctx: &Context<'_>,
+        input: MonthlySummaryStepInput,
+    ) -> Result<MonthlySummaryPayload> {
         let id = uuid_of(&input.id, "MonthlySummary", "id")?;
-        let saved = monthly_summaries::submit(request(ctx)?, id, input.expected_version).await.map_err(gql)?;
-        Ok(MonthlySummaryPayload { monthly_summary: MonthlySummary(saved) })
+        let saved = monthly_summaries::submit(request(ctx)?, id, input.expected_version)
+            .await
+            .map_err(gql)?;
+        Ok(MonthlySummaryPayload {
+            monthly_summary: MonthlySummary(saved),
+        })
     }
 
     /// Records that the child read and signed the summary, with their comment.
-    async fn child_sign_monthly_summary(&self, ctx: &Context<'_>, input: ChildSignMonthlySummaryInput) -> Result<MonthlySummaryPayload> {
+    async fn child_sign_monthly_summary(
+        &self,
+        ctx: &Context<'_>,
+        input: ChildSignMonthlySummaryInput,
+    ) -> Result<MonthlySummaryPayload> {
         let id = uuid_of(&input.id, "MonthlySummary", "id")?;
-        let saved = monthly_summaries::child_sign(request(ctx)?, id, input.expected_version, input.comment.as_deref())
-            .await
-            .map_err(gql)?;
-        Ok(MonthlySummaryPayload { monthly_summary: MonthlySummary(saved) })
+        let saved = monthly_summaries::child_sign(
+            request(ctx)?,
+            id,
+            input.expected_version,
+            input.comment.as_deref(),
+        )
+        .await
+        .map_err(gql)?;
+        Ok(MonthlySummaryPayload {
+            monthly_summary: MonthlySummary(saved),
+        })
     }
 
     /// The manager acknowledges a submitted, signed summary.
-    async fn acknowledge_monthly_summary(&self, ctx: &Context<'_>, input: MonthlySummaryStepInput) -> Result<MonthlySummaryPayload> {
+    async fn acknowledge_monthly_summary(
+        &self,
+        ctx: &Context<'_>,
+        input: MonthlySummaryStepInput,
+    ) -> Result<MonthlySummaryPayload> {
         let id = uuid_of(&input.id, "MonthlySummary", "id")?;
-        let saved = monthly_summaries::acknowledge(request(ctx)?, id, input.expected_version).await.map_err(gql)?;
-        Ok(MonthlySummaryPayload { monthly_summary: MonthlySummary(saved) })
+        let saved = monthly_summaries::acknowledge(request(ctx)?, id, input.expected_version)
+            .await
+            .map_err(gql)?;
+        Ok(MonthlySummaryPayload {
+            monthly_summary: MonthlySummary(saved),
+        })
     }
 }

@@ -11,7 +11,8 @@ const MANAGER: &str = "manager.oak@northshire.example";
 
 fn child(key: &str) -> String {
     use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("Child:{}", id("northshire", "child", key)))
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(format!("Child:{}", id("northshire", "child", key)))
 }
 
 fn ok<'a>(body: &'a Value, path: &[&str]) -> &'a Value {
@@ -45,35 +46,74 @@ async fn a_key_carers_week_from_planned_session_to_acknowledged_summary() {
     assert_eq!(held["version"], 2);
 
     // Two daily logs.
-    for text in ["You had a good day at school.", "You helped cook tea tonight."] {
+    for text in [
+        "You had a good day at school.",
+        "You helped cook tea tonight.",
+    ] {
         let (_, body) = app.gql(KC, LOG, json!({"i": {"childId": amelia, "occurredAt": (now - chrono::Duration::minutes(30)).to_rfc3339(), "text": text, "categories": ["Routine"]}})).await;
-        assert_eq!(ok(&body, &["writeDailyLog", "dailyLog", "author", "name"]), "Sam Okafor");
+        assert_eq!(
+            ok(&body, &["writeDailyLog", "dailyLog", "author", "name"]),
+            "Sam Okafor"
+        );
     }
 
     // The month's summary: started, continued (sections left out are kept), submitted.
     let month = now.date_naive().to_string();
-    let (_, body) = app.gql(KC, DRAFT, json!({"i": {"childId": amelia, "month": month, "health": "You went to the dentist."}})).await;
+    let (_, body) = app
+        .gql(
+            KC,
+            DRAFT,
+            json!({"i": {"childId": amelia, "month": month, "health": "You went to the dentist."}}),
+        )
+        .await;
     let draft = ok(&body, &["saveMonthlySummaryDraft", "monthlySummary"]).clone();
     assert_eq!(draft["status"], "DRAFT");
     let (_, body) = app.gql(KC, DRAFT, json!({"i": {"childId": amelia, "month": month, "expectedVersion": draft["version"], "education": "You went to school every day."}})).await;
     let draft = ok(&body, &["saveMonthlySummaryDraft", "monthlySummary"]).clone();
     assert_eq!(draft["health"], "You went to the dentist.");
     assert_eq!(draft["education"], "You went to school every day.");
-    let (_, body) = app.gql(KC, SUBMIT, json!({"i": {"id": draft["id"], "expectedVersion": draft["version"]}})).await;
+    let (_, body) = app
+        .gql(
+            KC,
+            SUBMIT,
+            json!({"i": {"id": draft["id"], "expectedVersion": draft["version"]}}),
+        )
+        .await;
     let submitted = ok(&body, &["submitMonthlySummary", "monthlySummary"]).clone();
     assert_eq!(submitted["status"], "SUBMITTED");
 
     // The manager cannot acknowledge before the child signs.
-    let (_, body) = app.gql(MANAGER, ACK, json!({"i": {"id": submitted["id"], "expectedVersion": submitted["version"]}})).await;
+    let (_, body) = app
+        .gql(
+            MANAGER,
+            ACK,
+            json!({"i": {"id": submitted["id"], "expectedVersion": submitted["version"]}}),
+        )
+        .await;
     assert_eq!(code(&body), Some("BAD_USER_INPUT"), "{body}");
 
     // The child signs, with a comment; the key carer cannot acknowledge; the manager does.
     let (_, body) = app.gql(KC, SIGN, json!({"i": {"id": submitted["id"], "expectedVersion": submitted["version"], "comment": "I agree. Can we go to the park again?"}})).await;
     let signed = ok(&body, &["childSignMonthlySummary", "monthlySummary"]).clone();
-    assert_eq!(signed["childComment"], "I agree. Can we go to the park again?");
-    let (_, body) = app.gql(KC, ACK, json!({"i": {"id": signed["id"], "expectedVersion": signed["version"]}})).await;
+    assert_eq!(
+        signed["childComment"],
+        "I agree. Can we go to the park again?"
+    );
+    let (_, body) = app
+        .gql(
+            KC,
+            ACK,
+            json!({"i": {"id": signed["id"], "expectedVersion": signed["version"]}}),
+        )
+        .await;
     assert_eq!(code(&body), Some("FORBIDDEN"), "{body}");
-    let (_, body) = app.gql(MANAGER, ACK, json!({"i": {"id": signed["id"], "expectedVersion": signed["version"]}})).await;
+    let (_, body) = app
+        .gql(
+            MANAGER,
+            ACK,
+            json!({"i": {"id": signed["id"], "expectedVersion": signed["version"]}}),
+        )
+        .await;
     let acknowledged = ok(&body, &["acknowledgeMonthlySummary", "monthlySummary"]);
     assert_eq!(acknowledged["status"], "ACKNOWLEDGED");
     assert_eq!(acknowledged["acknowledgedBy"]["name"], "Helen Marsh");
@@ -81,8 +121,17 @@ async fn a_key_carers_week_from_planned_session_to_acknowledged_summary() {
     // The social worker follows it.
     let (_, body) = app.gql("sw@northshire.example", "query($id: ID!) { child(id: $id) { monthlySummaries(first: 1) { edges { node { status childComment } } } keySessions(first: 3) { edges { node { status childViews } } } } }", json!({"id": amelia})).await;
     let c = ok(&body, &["child"]);
-    assert_eq!(c["monthlySummaries"]["edges"][0]["node"]["status"], "ACKNOWLEDGED");
-    assert!(c["keySessions"]["edges"].as_array().unwrap().iter().any(|e| e["node"]["childViews"] == "I liked seeing Nan."));
+    assert_eq!(
+        c["monthlySummaries"]["edges"][0]["node"]["status"],
+        "ACKNOWLEDGED"
+    );
+    assert!(
+        c["keySessions"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["node"]["childViews"] == "I liked seeing Nan.")
+    );
     app.stop().await;
 }
 
@@ -96,14 +145,46 @@ async fn every_rule_refuses_with_a_clear_error_naming_the_field() {
     let long = "x".repeat(20_001);
     let next_month = (now.date_naive() + chrono::Months::new(1)).to_string();
     let cases: Vec<(&str, Value, &str)> = vec![
-        (HOLD, json!({"id": session["id"], "expectedVersion": 1, "heldAt": (now + chrono::Duration::days(1)).to_rfc3339()}), "heldAt"),
-        (HOLD, json!({"id": session["id"], "expectedVersion": 1, "heldById": base64_user("staff.beech")}), "heldById"),
-        (HOLD, json!({"id": session["id"], "expectedVersion": 1, "notes": long}), "notes"),
-        (PLAN, json!({"childId": amelia, "plannedAt": now.to_rfc3339(), "format": "FORMAL", "purposes": []}), "purposes"),
-        (PLAN, json!({"childId": amelia, "plannedAt": now.to_rfc3339(), "format": "FORMAL", "purposes": ["OTHER"]}), "purposeOther"),
-        (LOG, json!({"childId": amelia, "occurredAt": (now + chrono::Duration::hours(2)).to_rfc3339(), "text": "Tomorrow"}), "occurredAt"),
-        (LOG, json!({"childId": amelia, "occurredAt": now.to_rfc3339(), "text": "   "}), "text"),
-        (DRAFT, json!({"childId": amelia, "month": next_month, "health": "Not yet"}), "month"),
+        (
+            HOLD,
+            json!({"id": session["id"], "expectedVersion": 1, "heldAt": (now + chrono::Duration::days(1)).to_rfc3339()}),
+            "heldAt",
+        ),
+        (
+            HOLD,
+            json!({"id": session["id"], "expectedVersion": 1, "heldById": base64_user("staff.beech")}),
+            "heldById",
+        ),
+        (
+            HOLD,
+            json!({"id": session["id"], "expectedVersion": 1, "notes": long}),
+            "notes",
+        ),
+        (
+            PLAN,
+            json!({"childId": amelia, "plannedAt": now.to_rfc3339(), "format": "FORMAL", "purposes": []}),
+            "purposes",
+        ),
+        (
+            PLAN,
+            json!({"childId": amelia, "plannedAt": now.to_rfc3339(), "format": "FORMAL", "purposes": ["OTHER"]}),
+            "purposeOther",
+        ),
+        (
+            LOG,
+            json!({"childId": amelia, "occurredAt": (now + chrono::Duration::hours(2)).to_rfc3339(), "text": "Tomorrow"}),
+            "occurredAt",
+        ),
+        (
+            LOG,
+            json!({"childId": amelia, "occurredAt": now.to_rfc3339(), "text": "   "}),
+            "text",
+        ),
+        (
+            DRAFT,
+            json!({"childId": amelia, "month": next_month, "health": "Not yet"}),
+            "month",
+        ),
     ];
     for (mutation, input, field) in cases {
         let (_, body) = app.gql(KC, mutation, json!({ "i": input })).await;
@@ -112,19 +193,34 @@ async fn every_rule_refuses_with_a_clear_error_naming_the_field() {
     }
     // A stale draft save is a CONFLICT that says exactly what was not saved.
     let month = now.date_naive().to_string();
-    let (_, body) = app.gql(KC, DRAFT, json!({"i": {"childId": amelia, "month": month, "health": "First"}})).await;
-    let v = ok(&body, &["saveMonthlySummaryDraft", "monthlySummary", "version"]).clone();
+    let (_, body) = app
+        .gql(
+            KC,
+            DRAFT,
+            json!({"i": {"childId": amelia, "month": month, "health": "First"}}),
+        )
+        .await;
+    let v = ok(
+        &body,
+        &["saveMonthlySummaryDraft", "monthlySummary", "version"],
+    )
+    .clone();
     let (_, body) = app.gql(KC, DRAFT, json!({"i": {"childId": amelia, "month": month, "expectedVersion": v, "health": "Second"}})).await;
     ok(&body, &["saveMonthlySummaryDraft"]);
     let (_, body) = app.gql(KC, DRAFT, json!({"i": {"childId": amelia, "month": month, "expectedVersion": v, "health": "Third", "behaviour": "Kind"}})).await;
     assert_eq!(code(&body), Some("CONFLICT"), "{body}");
-    assert_eq!(body["errors"][0]["extensions"]["notSaved"], json!(["health", "behaviour"]), "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["notSaved"],
+        json!(["health", "behaviour"]),
+        "{body}"
+    );
     app.stop().await;
 }
 
 fn base64_user(local: &str) -> String {
     use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("User:{}", id("northshire", "user", local)))
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(format!("User:{}", id("northshire", "user", local)))
 }
 
 #[tokio::test]
@@ -138,9 +234,17 @@ async fn who_may_plan_a_session_and_who_may_not() {
         ("sw@northshire.example", "amelia", Some("FORBIDDEN")),
         ("iro@northshire.example", "amelia", Some("FORBIDDEN")),
         ("manager.oak@northshire.example", "ellie", Some("FORBIDDEN")),
-        ("staff.beech@northshire.example", "amelia", Some("NOT_FOUND")),
+        (
+            "staff.beech@northshire.example",
+            "amelia",
+            Some("NOT_FOUND"),
+        ),
         ("dpo@northshire.example", "amelia", Some("NOT_FOUND")),
-        ("manager.harbour@southdale.example", "amelia", Some("NOT_FOUND")),
+        (
+            "manager.harbour@southdale.example",
+            "amelia",
+            Some("NOT_FOUND"),
+        ),
     ];
     for (who, key, want) in cases {
         let (_, body) = app.gql(who, PLAN, input(key)).await;
