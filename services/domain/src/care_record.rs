@@ -232,6 +232,15 @@ pub async fn children(
 pub async fn placements(
     req: &Request,
     child: Uuid,
+    args: &PageArgs,
+) -> DomainResult<Page<(e::placement::Model, Option<e::home::Model>)>> {
+    let rows = all_placements(req, child).await?;
+    crate::pages::page_in_memory(rows, args, |(p, _)| p.id)
+}
+
+async fn all_placements(
+    req: &Request,
+    child: Uuid,
 ) -> DomainResult<Vec<(e::placement::Model, Option<e::home::Model>)>> {
     req.require_read(child, Kind::ChildProfile, None).await?;
     Ok(e::placement::Entity::find()
@@ -245,6 +254,15 @@ pub async fn placements(
 
 /// A child's key team with its history: every assignment, current first, with the member.
 pub async fn key_team(
+    req: &Request,
+    child: Uuid,
+    args: &PageArgs,
+) -> DomainResult<Page<(e::key_team_assignment::Model, Option<e::user::Model>)>> {
+    let rows = all_key_team(req, child).await?;
+    crate::pages::page_in_memory(rows, args, |(a, _)| a.id)
+}
+
+async fn all_key_team(
     req: &Request,
     child: Uuid,
 ) -> DomainResult<Vec<(e::key_team_assignment::Model, Option<e::user::Model>)>> {
@@ -264,8 +282,13 @@ pub async fn key_team(
 }
 
 /// The homes the caller works in or whose children they may see; every home of the council
-/// for the tenant administrator and council reporting.
-pub async fn homes(req: &Request) -> DomainResult<Vec<e::home::Model>> {
+/// for the tenant administrator and council reporting. By name.
+pub async fn homes(req: &Request, args: &PageArgs) -> DomainResult<Page<e::home::Model>> {
+    let rows = all_homes(req).await?;
+    crate::pages::page_in_memory(rows, args, |h| h.id)
+}
+
+async fn all_homes(req: &Request) -> DomainResult<Vec<e::home::Model>> {
     use e::home as h;
     let all = req
         .access
@@ -320,7 +343,7 @@ pub async fn homes(req: &Request) -> DomainResult<Vec<e::home::Model>> {
 
 /// One home, if the caller may see it.
 pub async fn home(req: &Request, id: Uuid) -> DomainResult<e::home::Model> {
-    homes(req)
+    all_homes(req)
         .await?
         .into_iter()
         .find(|h| h.id == id)

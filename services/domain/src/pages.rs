@@ -138,6 +138,65 @@ fn page_size(n: Option<i32>, field: &str) -> DomainResult<u64> {
     }
 }
 
+/// A page of a short list already read in list order (a child's placements, key team, a
+/// council's homes): cursors carry the row's position and id, so a cursor whose row has
+/// moved is refused rather than silently skipping rows.
+pub fn page_in_memory<T>(
+    rows: Vec<T>,
+    args: &PageArgs,
+    id: impl Fn(&T) -> Uuid,
+) -> DomainResult<Page<T>> {
+    let position = |cursor: &str, field: &str| -> DomainResult<usize> {
+        let c = Cursor::decode(SortKind::Int, cursor, field)?;
+        match c.sort {
+            SortValue::Int(i) if (i as usize) < rows.len() && id(&rows[i as usize]) == c.id => {
+                Ok(i as usize)
+            }
+            _ => Err(DomainError::bad_input(
+                field,
+                "is out of date: the list changed; read it again",
+            )),
+        }
+    };
+    let start = match &args.after {
+        Some(a) => position(a, "after")? + 1,
+        None => 0,
+    };
+    let end = match &args.before {
+        Some(b) => position(b, "before")?,
+        None => rows.len(),
+    }
+    .max(start);
+    let (from, to) = if args.last.is_some() && args.first.is_none() {
+        let n = page_size(args.last, "last")? as usize;
+        (end.saturating_sub(n).max(start), end)
+    } else {
+        let n = page_size(args.first, "first")? as usize;
+        (start, (start + n).min(end))
+    };
+    let total = rows.len();
+    let page_rows = rows
+        .into_iter()
+        .enumerate()
+        .skip(from)
+        .take(to - from)
+        .map(|(i, r)| {
+            (
+                Cursor {
+                    sort: SortValue::Int(i as i64),
+                    id: id(&r),
+                },
+                r,
+            )
+        })
+        .collect();
+    Ok(Page {
+        rows: page_rows,
+        has_next_page: to < total,
+        has_previous_page: from > 0,
+    })
+}
+
 /// The page size for `first`, capped (for batched first pages).
 pub fn page_size_for(first: Option<i32>) -> DomainResult<u64> {
     page_size(first, "first")

@@ -109,6 +109,7 @@ fn filter_id(id: Option<ID>, kind: &str, field: &str) -> Result<Option<Uuid>> {
 #[derive(Default)]
 pub struct AccessLogQuery;
 
+/// Queries of this module.
 #[Object]
 impl AccessLogQuery {
     /// The access log, newest first: every allowed or denied access to a child's data, with

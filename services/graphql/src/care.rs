@@ -49,6 +49,7 @@ where
 /// A looked-after child.
 pub struct Child(pub e::child::Model);
 
+/// A looked-after child.
 #[Object]
 impl Child {
     /// Global id.
@@ -109,25 +110,34 @@ impl Child {
     }
 
     /// Placement history, newest first.
-    async fn placements(&self, ctx: &Context<'_>) -> Result<Vec<Placement>> {
-        let rows = cr::placements(request(ctx)?, self.0.id)
+    async fn placements(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<Placement>> {
+        let page = cr::placements(request(ctx)?, self.0.id, &args(first, after, last, before))
             .await
             .map_err(gql)?;
-        Ok(rows
-            .into_iter()
-            .map(|(p, h)| Placement { p, home: h })
-            .collect())
+        Ok(connection(page, |(p, home)| Placement { p, home }))
     }
 
     /// The key team with its history: current assignments first, then ended ones with the
     /// reason they ended. Null with FORBIDDEN if the viewer may not read it.
-    async fn key_team(&self, ctx: &Context<'_>) -> Result<Option<Vec<KeyTeamAssignment>>> {
-        let rows = cr::key_team(request(ctx)?, self.0.id).await.map_err(gql)?;
-        Ok(Some(
-            rows.into_iter()
-                .map(|(a, _)| KeyTeamAssignment(a))
-                .collect(),
-        ))
+    async fn key_team(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Option<Conn<KeyTeamAssignment>>> {
+        let page = cr::key_team(request(ctx)?, self.0.id, &args(first, after, last, before))
+            .await
+            .map_err(gql)?;
+        Ok(Some(connection(page, |(a, _)| KeyTeamAssignment(a))))
     }
 
     /// Key sessions, newest first.
@@ -253,6 +263,7 @@ pub struct Placement {
     pub home: Option<e::home::Model>,
 }
 
+/// A child's stay in a home.
 #[Object]
 impl Placement {
     /// Global id.
@@ -292,6 +303,7 @@ impl Placement {
 /// A children's home.
 pub struct Home(pub e::home::Model);
 
+/// A children's home.
 #[Object]
 impl Home {
     /// Global id.
@@ -323,6 +335,7 @@ impl Home {
 /// A key carer or co-key carer assignment, current or ended.
 pub struct KeyTeamAssignment(pub e::key_team_assignment::Model);
 
+/// A key carer or co-key carer assignment, current or ended.
 #[Object]
 impl KeyTeamAssignment {
     /// Global id.
@@ -366,6 +379,7 @@ impl KeyTeamAssignment {
 /// A key session between the child and a member of staff.
 pub struct KeySession(pub e::key_session::Model);
 
+/// A key session between the child and a member of staff.
 #[Object]
 impl KeySession {
     /// Global id.
@@ -437,6 +451,7 @@ impl KeySession {
 /// A monthly summary, written to the child, read and signed by them.
 pub struct MonthlySummary(pub e::monthly_summary::Model);
 
+/// A monthly summary, written to the child, read and signed by them.
 #[Object]
 impl MonthlySummary {
     /// Global id.
@@ -508,6 +523,7 @@ impl MonthlySummary {
 /// A daily log entry, written to the child.
 pub struct DailyLog(pub e::daily_log::Model);
 
+/// A daily log entry, written to the child.
 #[Object]
 impl DailyLog {
     /// Global id.
@@ -546,6 +562,7 @@ pub struct CarePlan {
     child: Uuid,
 }
 
+/// The Individual Placement Care Plan: versions and monthly reviews.
 #[Object]
 impl CarePlan {
     /// The current (latest published) version.
@@ -614,6 +631,7 @@ impl CarePlan {
 /// One version of the IPCP, with its Equality and Diversity plan.
 pub struct CarePlanVersion(pub e::care_plan::Model);
 
+/// One version of the IPCP, with its Equality and Diversity plan.
 #[Object]
 impl CarePlanVersion {
     /// Global id.
@@ -719,6 +737,7 @@ pub struct PlanSignatures {
 /// A monthly review of the IPCP.
 pub struct CarePlanReview(pub e::care_plan_review::Model);
 
+/// A monthly review of the IPCP.
 #[Object]
 impl CarePlanReview {
     /// Global id.
@@ -747,6 +766,8 @@ impl CarePlanReview {
 /// signature.
 pub struct SafeCarePlan(pub e::safe_care_plan::Model);
 
+/// The Safe Care Plan: risks, the missing-from-care agreement, reviews, the social worker's
+/// signature.
 #[Object]
 impl SafeCarePlan {
     /// Global id.
@@ -814,6 +835,7 @@ impl SafeCarePlan {
 /// A risk in the Safe Care Plan.
 pub struct SafeCareRisk(pub e::safe_care_risk::Model);
 
+/// A risk in the Safe Care Plan.
 #[Object]
 impl SafeCareRisk {
     /// Global id.
@@ -849,6 +871,7 @@ impl SafeCareRisk {
 /// A review of the Safe Care Plan.
 pub struct SafeCareReview(pub e::safe_care_review::Model);
 
+/// A review of the Safe Care Plan.
 #[Object]
 impl SafeCareReview {
     /// Global id.
@@ -910,17 +933,23 @@ fn uuid_of(id: &ID, kind: &str, field: &str) -> Result<Uuid> {
     }
 }
 
+/// Queries of the care record.
 #[Object]
 impl CareQuery {
     /// The homes the viewer works in or whose children they may see (every home of the
     /// council for the tenant administrator and council reporting).
-    async fn homes(&self, ctx: &Context<'_>) -> Result<Vec<Home>> {
-        Ok(cr::homes(request(ctx)?)
+    async fn homes(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<Home>> {
+        let page = cr::homes(request(ctx)?, &args(first, after, last, before))
             .await
-            .map_err(gql)?
-            .into_iter()
-            .map(Home)
-            .collect())
+            .map_err(gql)?;
+        Ok(connection(page, Home))
     }
 
     /// One home.

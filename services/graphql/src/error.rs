@@ -46,3 +46,36 @@ pub fn to_graphql(err: DomainError) -> Error {
 pub fn gql(err: DomainError) -> Error {
     to_graphql(err)
 }
+
+/// Gives every error of a response an `extensions.code` of API.md, including the errors
+/// async-graphql raises itself before any resolver runs: an invalid argument is
+/// BAD_USER_INPUT with `extensions.field` naming it, a query over the depth or complexity
+/// limit QUERY_TOO_COMPLEX, any other request-level error BAD_USER_INPUT.
+pub fn assign_codes(response: &mut async_graphql::Response) {
+    for err in &mut response.errors {
+        let has_code = err
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.get("code").is_some());
+        if has_code {
+            continue;
+        }
+        let message = err.message.clone();
+        let (code, field) =
+            if message.contains("too complex") || message.contains("nested too deep") {
+                ("QUERY_TOO_COMPLEX", None)
+            } else if let Some(rest) = message.strip_prefix("Invalid value for argument \"") {
+                ("BAD_USER_INPUT", rest.split('"').next().map(str::to_owned))
+            } else if err.path.is_empty() {
+                ("BAD_USER_INPUT", None)
+            } else {
+                tracing::error!(error = %message, "a resolver error without a code");
+                ("INTERNAL", None)
+            };
+        let ext = err.extensions.get_or_insert_with(Default::default);
+        ext.set("code", code);
+        if let Some(field) = field {
+            ext.set("field", field);
+        }
+    }
+}

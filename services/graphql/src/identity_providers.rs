@@ -65,6 +65,7 @@ pub struct ConfigureIdentityProviderPayload {
 #[derive(Default)]
 pub struct IdentityProviderQuery;
 
+/// Queries of this module.
 #[Object]
 impl IdentityProviderQuery {
     /// The identity providers the council trusts (tenant administrators only).
@@ -79,6 +80,7 @@ impl IdentityProviderQuery {
 #[derive(Default)]
 pub struct IdentityProviderMutation;
 
+/// Mutations of this module.
 #[Object]
 impl IdentityProviderMutation {
     /// Trusts an issuer for the council, or changes its settings (tenant administrators only).

@@ -17,7 +17,7 @@ mod schema;
 mod subscription;
 mod writes;
 
-pub use error::to_graphql;
+pub use error::{assign_codes, to_graphql};
 pub use ids::{global_id, parse_global_id};
 pub use schema::{KeyCareSchema, SchemaDeps, build_schema, sdl, with_request};
 

@@ -30,6 +30,7 @@ pub enum Node {
 #[derive(Default)]
 pub struct NodeQuery;
 
+/// The `node` query.
 #[Object]
 impl NodeQuery {
     /// Any record by its global id (NOT_FOUND if it does not exist or the viewer may not

@@ -11,6 +11,7 @@ pub struct Subscription;
 /// How often `sessionExpiresIn` reports.
 const EXPIRY_TICK: Duration = Duration::from_secs(30);
 
+/// The root subscription.
 #[GqlSubscription]
 impl Subscription {
     /// Seconds until the signed-in credential expires: sent at once, then every 30 seconds,

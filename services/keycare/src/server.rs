@@ -135,10 +135,11 @@ async fn execute(
         Ok(unit) => Arc::new(unit),
         Err(e) => return internal_error(&request_id, &e),
     };
-    let response = state
+    let mut response = state
         .schema
         .execute(keycare_graphql::with_request(request.data(identity), &unit))
         .await;
+    keycare_graphql::assign_codes(&mut response);
     // Resolvers are done with the unit of work: commit it before answering.
     let finished = match Arc::try_unwrap(unit) {
         Ok(unit) => unit.finish().await,

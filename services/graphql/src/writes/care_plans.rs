@@ -119,6 +119,7 @@ pub struct CarePlanReviewPayload {
 #[derive(Default)]
 pub struct CarePlanMutation;
 
+/// IPCP mutations.
 #[Object]
 impl CarePlanMutation {
     /// Starts the next IPCP version as a draft (from the published version's text), or

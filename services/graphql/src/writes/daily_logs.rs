@@ -50,6 +50,7 @@ pub struct DailyLogPayload {
 #[derive(Default)]
 pub struct DailyLogMutation;
 
+/// Daily log mutations.
 #[Object]
 impl DailyLogMutation {
     /// Writes a daily log entry.

@@ -96,6 +96,7 @@ pub struct KeySessionPayload {
 #[derive(Default)]
 pub struct KeySessionMutation;
 
+/// Key session mutations.
 #[Object]
 impl KeySessionMutation {
     /// Plans a key session.

@@ -62,6 +62,7 @@ pub struct MonthlySummaryPayload {
 #[derive(Default)]
 pub struct MonthlySummaryMutation;
 
+/// Monthly summary mutations.
 #[Object]
 impl MonthlySummaryMutation {
     /// Saves the month's draft on the server (nothing typed is lost). If the save fails, the

@@ -144,6 +144,7 @@ fn key_team_payload(change: placements::KeyTeamChange) -> KeyTeamPayload {
     }
 }
 
+/// Admission, placement and key team mutations.
 #[Object]
 impl PlacementMutation {
     /// Admits a child to a home (manager of the home only): the child, the placement, and the

@@ -137,6 +137,7 @@ pub struct SafeCareReviewPayload {
 #[derive(Default)]
 pub struct SafeCarePlanMutation;
 
+/// Safe Care Plan mutations.
 #[Object]
 impl SafeCarePlanMutation {
     /// Writes the child's Safe Care Plan, or changes its missing-from-care agreement.

@@ -238,7 +238,7 @@ async fn pages_are_deterministic_and_cursors_continue_where_they_stopped() {
 #[tokio::test]
 async fn viewer_can_follows_the_policy_and_the_key_team_shows_its_history() {
     let app = DemoApp::spawn().await;
-    let q = "query($id: ID!) { child(id: $id) { viewerCan { kind read write } keyTeam { role current endReason endNote member { name } } } }";
+    let q = "query($id: ID!) { child(id: $id) { viewerCan { kind read write } keyTeam { edges { node { role current endReason endNote member { name } } } } } }";
     let (_, body) = app
         .gql(
             "staff.oak@northshire.example",
@@ -267,7 +267,12 @@ async fn viewer_can_follows_the_policy_and_the_key_team_shows_its_history() {
     assert_eq!(get("key_session"), ("key_session".into(), true, true));
     assert_eq!(get("file_audit"), ("file_audit".into(), false, false));
     assert_eq!(get("key_team"), ("key_team".into(), true, false));
-    let team = body["data"]["child"]["keyTeam"].as_array().unwrap();
+    let team: Vec<Value> = body["data"]["child"]["keyTeam"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect();
     assert_eq!(team[0]["current"], true);
     assert_eq!(team[0]["member"]["name"], "Sam Okafor");
     let ended = team

@@ -252,3 +252,37 @@ async fn who_may_plan_a_session_and_who_may_not() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn errors_raised_before_any_resolver_carry_codes_too() {
+    let app = DemoApp::spawn().await;
+    // A risk without a level: the schema refuses it, naming the argument.
+    let q = "mutation($i: AddSafeCareRiskInput!) { addSafeCareRisk(input: $i) { safeCareRisk { id } } }";
+    let (_, body) = app
+        .gql(KC, q, json!({"i": {"childId": child("amelia"), "category": "GOING_MISSING", "atRisk": ["SELF"], "management": "Phone at 21:30"}}))
+        .await;
+    assert_eq!(code(&body), Some("BAD_USER_INPUT"), "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("level"),
+        "{body}"
+    );
+    // GraphiQL's introspection (graphql-js nests ofType deeply) stays within the limits.
+    let type_ref = (0..8).fold(String::from("kind name"), |inner, _| {
+        format!("kind name ofType {{ {inner} }}")
+    });
+    let introspection = format!(
+        "{{ __schema {{ queryType {{ name }} types {{ kind name fields(includeDeprecated: true) {{ name args {{ name type {{ {type_ref} }} }} type {{ {type_ref} }} }} }} }} }}"
+    );
+    let (_, body) = app.gql(KC, &introspection, json!({})).await;
+    assert!(
+        body["errors"].is_null(),
+        "introspection as GraphiQL sends it: {body}"
+    );
+    // Malformed GraphQL.
+    let (_, body) = app.gql(KC, "{ children { ", json!({})).await;
+    assert_eq!(code(&body), Some("BAD_USER_INPUT"), "{body}");
+    app.stop().await;
+}

@@ -48,8 +48,8 @@ const ADD_CO: &str = "mutation($input: AddCoKeyCarerInput!) { addCoKeyCarer(inpu
 const REMOVE_CO: &str = "mutation($input: RemoveCoKeyCarerInput!) { removeCoKeyCarer(input: $input) { \
     assignment { current endReason endNote } } }";
 
-const KEY_TEAM: &str = "query($id: ID!) { child(id: $id) { keyTeam { role current endReason \
-    endNote startDate endDate member { name } } } }";
+const KEY_TEAM: &str = "query($id: ID!) { child(id: $id) { keyTeam { edges { node { role current \
+    endReason endNote startDate endDate member { name } } } } } }";
 
 const CHILDREN: &str =
     "query($f: ChildrenFilter) { children(filter: $f) { edges { node { legalName } } } }";
@@ -92,10 +92,12 @@ fn names(body: &Value) -> Vec<String> {
 }
 
 fn team(body: &Value) -> Vec<Value> {
-    body["data"]["child"]["keyTeam"]
+    body["data"]["child"]["keyTeam"]["edges"]
         .as_array()
         .unwrap_or_else(|| panic!("{body}"))
-        .clone()
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect()
 }
 
 #[tokio::test]
@@ -365,11 +367,11 @@ async fn an_ended_placement_leaves_the_open_list_and_stays_with_the_manager() {
     let (_, body) = app
         .gql(
             MANAGER,
-            "query($id: ID!) { child(id: $id) { placements { version endDate } } }",
+            "query($id: ID!) { child(id: $id) { placements { edges { node { version endDate } } } } }",
             json!({"id": priya}),
         )
         .await;
-    let version = body["data"]["child"]["placements"][0]["version"]
+    let version = body["data"]["child"]["placements"]["edges"][0]["node"]["version"]
         .as_i64()
         .unwrap_or_else(|| panic!("{body}"));
     let end = |v: i64| json!({"input": {"childId": priya, "expectedVersion": v, "endDate": today(), "reason": "Returned home to her mother"}});
