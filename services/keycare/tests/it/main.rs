@@ -12,6 +12,7 @@ mod care_record;
 mod demo_app;
 mod identity_providers;
 mod key_carer_week;
+mod matrix;
 mod operations;
 mod placements;
 mod plans;
