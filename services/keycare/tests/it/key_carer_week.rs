@@ -286,3 +286,109 @@ async fn errors_raised_before_any_resolver_carry_codes_too() {
     assert_eq!(code(&body), Some("BAD_USER_INPUT"), "{body}");
     app.stop().await;
 }
+
+const CORRECT: &str = "mutation($i: CorrectDailyLogInput!) { correctDailyLog(input: $i) { dailyLog { id version text } } }";
+
+#[tokio::test]
+async fn a_log_is_corrected_not_overwritten_and_staff_correct_only_their_own() {
+    let app = DemoApp::spawn().await;
+    let amelia = child("amelia");
+    let now = chrono::Utc::now().to_rfc3339();
+    let staff = "staff.oak@northshire.example";
+    let (_, body) = app
+        .gql(
+            staff,
+            LOG,
+            json!({"i": {"childId": amelia, "occurredAt": now, "text": "You went to the cinema."}}),
+        )
+        .await;
+    let log = ok(&body, &["writeDailyLog", "dailyLog"]).clone();
+    // The author corrects it; the version moves on.
+    let (_, body) = app.gql(staff, CORRECT, json!({"i": {"id": log["id"], "expectedVersion": 1, "text": "You went to the cinema with Tom."}})).await;
+    let corrected = ok(&body, &["correctDailyLog", "dailyLog"]).clone();
+    assert_eq!(
+        (corrected["version"].as_i64(), corrected["text"].as_str()),
+        (Some(2), Some("You went to the cinema with Tom."))
+    );
+    // A stale correction is a CONFLICT; the text stays as corrected.
+    let (_, body) = app
+        .gql(
+            staff,
+            CORRECT,
+            json!({"i": {"id": log["id"], "expectedVersion": 1, "text": "Lost update"}}),
+        )
+        .await;
+    assert_eq!(code(&body), Some("CONFLICT"), "{body}");
+    // Home staff may not correct someone else's entry; the key carer may.
+    let (_, body) = app.gql(KC, LOG, json!({"i": {"childId": amelia, "occurredAt": now, "text": "You were tired after school."}})).await;
+    let theirs = ok(&body, &["writeDailyLog", "dailyLog"]).clone();
+    let (_, body) = app
+        .gql(
+            staff,
+            CORRECT,
+            json!({"i": {"id": theirs["id"], "expectedVersion": 1, "text": "Changed"}}),
+        )
+        .await;
+    assert_eq!(code(&body), Some("FORBIDDEN"), "{body}");
+    let (_, body) = app.gql(KC, CORRECT, json!({"i": {"id": log["id"], "expectedVersion": 2, "text": "You went to the cinema with Tom and Priya."}})).await;
+    assert_eq!(ok(&body, &["correctDailyLog", "dailyLog", "version"]), 3);
+    // The earlier versions are kept.
+    let db = sea_orm::Database::connect(crate::demo_app::database_url(&app))
+        .await
+        .unwrap();
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let tenant = keycare_seed::demo::id("northshire", "tenant", "");
+    let txn = keycare_domain::db::begin_for_tenant(&db, tenant)
+        .await
+        .unwrap();
+    let kept = keycare_entity::record_revision::Entity::find()
+        .filter(keycare_entity::record_revision::Column::TableName.eq("daily_logs"))
+        .count(&txn)
+        .await
+        .unwrap();
+    assert_eq!(kept, 2, "versions 1 and 2 of the corrected log are kept");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_first_session_after_admission_records_the_settling_in_checklist() {
+    let app = DemoApp::spawn().await;
+    let admit = "mutation($i: AdmitChildInput!) { admitChild(input: $i) { child { id } } }";
+    let today = chrono::Utc::now().date_naive();
+    let oak = {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(format!("Home:{}", id("northshire", "home", "oak")))
+    };
+    let input = json!({"i": {
+        "homeId": oak, "admissionDate": today.to_string(), "keyCarerId": base64_user("keycarer.oak"),
+        "child": {"legalName": "Lily Shaw", "dateOfBirth": "2013-05-04", "gender": "female", "legalStatus": "S20",
+                  "lookedAfterSince": today.to_string(), "placingAuthority": "Northshire County Council"}
+    }});
+    let (_, body) = app.gql(MANAGER, admit, input).await;
+    let lily = ok(&body, &["admitChild", "child", "id"]).clone();
+    let (_, body) = app.gql(KC, PLAN, json!({"i": {"childId": lily, "plannedAt": chrono::Utc::now().to_rfc3339(), "format": "FORMAL", "purposes": ["PROGRESS"]}})).await;
+    let session = ok(&body, &["planKeySession", "keySession"]).clone();
+    let (_, body) = app
+        .gql(
+            KC,
+            HOLD,
+            json!({"i": {"id": session["id"], "expectedVersion": 1}}),
+        )
+        .await;
+    assert_eq!(code(&body), Some("BAD_USER_INPUT"), "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["field"], "settlingIn");
+    let checklist = json!({"understandsWhyPlaced": true, "ipcpDoneOrDated": true, "childrensGuideGiven": true, "firePrecautionsExplained": true, "toiletries": true, "clothing": true, "bedding": true, "towels": true});
+    let (_, body) = app
+        .gql(
+            KC,
+            HOLD,
+            json!({"i": {"id": session["id"], "expectedVersion": 1, "settlingIn": checklist}}),
+        )
+        .await;
+    assert_eq!(
+        ok(&body, &["recordKeySession", "keySession", "status"]),
+        "HELD"
+    );
+    app.stop().await;
+}

@@ -11,6 +11,7 @@ mod auth;
 mod care_record;
 mod demo_app;
 mod identity_providers;
+mod isolation;
 mod key_carer_week;
 mod matrix;
 mod operations;
