@@ -196,6 +196,24 @@ pub async fn begin_for_tenant(
     Ok(txn)
 }
 
+/// The PostgreSQL role the gateway's work runs as (created by the migrations).
+pub const APP_ROLE: &str = "keycare_app";
+
+/// Starts a transaction for one tenant as the application role (PostgreSQL: `SET LOCAL
+/// ROLE keycare_app`, which neither owns the tables nor bypasses row-level security): for
+/// everything the running gateway does on behalf of a caller.
+pub async fn begin_as_app(
+    db: &DatabaseConnection,
+    tenant_id: Uuid,
+) -> Result<DatabaseTransaction, DbErr> {
+    let txn = begin_for_tenant(db, tenant_id).await?;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared(&format!("SET LOCAL ROLE {APP_ROLE}"))
+            .await?;
+    }
+    Ok(txn)
+}
+
 /// Sets the tenant of the current transaction (PostgreSQL; a no-op on SQLite).
 pub async fn set_tenant<C: ConnectionTrait>(conn: &C, tenant_id: Uuid) -> Result<(), DbErr> {
     if conn.get_database_backend() == DbBackend::Postgres {

@@ -4,7 +4,7 @@
 //! The identity-provider directory is readable before any tenant is set (it names councils'
 //! issuers and holds no personal data); accounts are read inside the tenant's transaction.
 
-use crate::db::begin_for_tenant;
+use crate::db::{begin_as_app, begin_for_tenant};
 use crate::error::DomainResult;
 use keycare_entity as e;
 use keycare_entity::enums::{HomeRole, TenantRoleKind};
@@ -75,7 +75,7 @@ pub async fn find_account(
     subject: &str,
 ) -> DomainResult<Option<e::user::Model>> {
     for tenant in tenants {
-        let txn = begin_for_tenant(db, *tenant).await?;
+        let txn = begin_as_app(db, *tenant).await?;
         let user = e::user::Entity::find()
             .filter(e::user::Column::TenantId.eq(*tenant))
             .filter(e::user::Column::Issuer.eq(issuer))

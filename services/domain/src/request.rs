@@ -5,19 +5,17 @@
 //! non-owner role `keycare_app` (`SET LOCAL ROLE`), so row-level security is a second wall
 //! behind the authorization checks, and nothing leaks to the next user of the connection.
 
-use crate::db::set_tenant;
+use crate::db::begin_as_app;
 use crate::error::{DomainError, DomainResult};
 use crate::identity::Identity;
 use chrono::{DateTime, Utc};
 use keycare_authz::{Access, Action, Basis, Decision, Kind, Policy};
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait,
-};
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
 use std::sync::Mutex;
 use uuid::Uuid;
 
 /// The PostgreSQL role requests run as.
-pub const APP_ROLE: &str = "keycare_app";
+pub use crate::db::APP_ROLE;
 
 /// A request in progress.
 pub struct Request {
@@ -61,12 +59,7 @@ impl Request {
         identity: Identity,
         request_id: String,
     ) -> DomainResult<Request> {
-        let txn = db.begin().await?;
-        set_tenant(&txn, identity.tenant_id).await?;
-        if txn.get_database_backend() == DbBackend::Postgres {
-            txn.execute_unprepared(&format!("SET LOCAL ROLE {APP_ROLE}"))
-                .await?;
-        }
+        let txn = begin_as_app(db, identity.tenant_id).await?;
         let now = Utc::now();
         let access = Access::load(
             &txn,

@@ -1,7 +1,7 @@
 //! Browser sign-in state: pending PKCE logins (consumed once, within ten minutes) and cookie
 //! sessions (only a hash of the secret is stored; revoked on sign-out).
 
-use crate::db::begin_for_tenant;
+use crate::db::begin_as_app;
 use crate::error::DomainResult;
 use chrono::{DateTime, Duration, Utc};
 use keycare_entity as e;
@@ -32,7 +32,7 @@ pub async fn start_login(
     state: &str,
     pending: &PendingLogin,
 ) -> DomainResult<()> {
-    let txn = begin_for_tenant(db, tenant_id).await?;
+    let txn = begin_as_app(db, tenant_id).await?;
     e::login_flow::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(tenant_id),
@@ -55,7 +55,7 @@ pub async fn consume_login(
     tenant_id: Uuid,
     state: &str,
 ) -> DomainResult<Option<PendingLogin>> {
-    let txn = begin_for_tenant(db, tenant_id).await?;
+    let txn = begin_as_app(db, tenant_id).await?;
     let flow = e::login_flow::Entity::find()
         .filter(e::login_flow::Column::TenantId.eq(tenant_id))
         .filter(e::login_flow::Column::State.eq(state))
@@ -93,7 +93,7 @@ pub async fn create_session(
     let id = Uuid::now_v7();
     let now = Utc::now();
     let expires = now + SESSION_TTL;
-    let txn = begin_for_tenant(db, tenant_id).await?;
+    let txn = begin_as_app(db, tenant_id).await?;
     e::web_session::ActiveModel {
         id: Set(id),
         tenant_id: Set(tenant_id),
@@ -121,7 +121,7 @@ pub async fn find_session(
     let (Ok(tenant_id), Ok(id)) = (Uuid::parse_str(tenant), Uuid::parse_str(id)) else {
         return Ok(None);
     };
-    let txn = begin_for_tenant(db, tenant_id).await?;
+    let txn = begin_as_app(db, tenant_id).await?;
     let found = e::web_session::Entity::find_by_id(id)
         .filter(e::web_session::Column::TenantId.eq(tenant_id))
         .filter(e::web_session::Column::RevokedAt.is_null())
@@ -150,7 +150,7 @@ pub async fn revoke_session(db: &DatabaseConnection, cookie: &str) -> DomainResu
     if find_session(db, cookie).await?.is_none() {
         return Ok(());
     }
-    let txn = begin_for_tenant(db, tenant_id).await?;
+    let txn = begin_as_app(db, tenant_id).await?;
     if let Some(session) = e::web_session::Entity::find_by_id(id).one(&txn).await? {
         let mut active = session.into_active_model();
         active.revoked_at = Set(Some(Utc::now()));
