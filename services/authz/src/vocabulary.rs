@@ -82,6 +82,14 @@ vocabulary! {
         SummaryAcknowledgement = "summary_acknowledgement",
         /// Admitting a child to a home (before the child has any record).
         Admission = "admission",
+        /// Recording the child's signature of a plan, on the child's behalf.
+        SignatureForChild = "signature_for_child",
+        /// Signing a plan as the child's key carer.
+        SignatureAsKeyCarer = "signature_as_key_carer",
+        /// Signing a plan as the child's social worker.
+        SignatureAsSocialWorker = "signature_as_social_worker",
+        /// Signing a plan as the manager of the home.
+        SignatureAsManager = "signature_as_manager",
         AccessLog = "access_log",
         SubjectAccess = "subject_access",
         CouncilReport = "council_report",

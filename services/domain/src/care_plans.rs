@@ -4,10 +4,10 @@
 //! the manager. Every change keeps the earlier version.
 
 use crate::error::{DomainError, DomainResult};
-use crate::request::{Request, authz_error};
+use crate::request::Request;
 use crate::writes::{MAX_TEXT, check_version, keep_revision, optional_text, update_versioned};
 use chrono::NaiveDate;
-use keycare_authz::{Action, Basis, ChildAccess, Decision, Kind, RecordFacts};
+use keycare_authz::{Action, Decision, Kind, RecordFacts};
 use keycare_entity as e;
 use keycare_entity::enums::PlanStatus;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -44,13 +44,14 @@ pub enum Signatory {
 }
 
 impl Signatory {
-    /// The bases under which this signature may be made.
-    fn bases(self) -> &'static [Basis] {
+    /// The kind of write this signature is, in the access policy (who may make it is
+    /// the policy's decision).
+    fn kind(self) -> Kind {
         match self {
-            Signatory::Child => &[Basis::KeyTeam, Basis::Manager],
-            Signatory::KeyCarer => &[Basis::KeyTeam],
-            Signatory::SocialWorker => &[Basis::SocialWorker],
-            Signatory::Manager => &[Basis::Manager],
+            Signatory::Child => Kind::SignatureForChild,
+            Signatory::KeyCarer => Kind::SignatureAsKeyCarer,
+            Signatory::SocialWorker => Kind::SignatureAsSocialWorker,
+            Signatory::Manager => Kind::SignatureAsManager,
         }
     }
 
@@ -173,41 +174,24 @@ pub(crate) async fn require_record_write(
     Ok(())
 }
 
-/// Requires that the caller changes `kind` under one of `bases` (a signature is made in a
-/// role): the policy decides, restricted to the caller's grants of those bases.
-pub(crate) async fn require_basis(
+/// Requires a signature (or another act) of `kind` for a child, in the policy's terms:
+/// noted in the access log; refused with `refusal` when the caller may see the child but not
+/// do this.
+pub(crate) async fn require_signature(
     req: &Request,
     child: Uuid,
     kind: Kind,
-    bases: &[Basis],
+    record: Uuid,
     restricted: bool,
     refusal: &str,
 ) -> DomainResult<()> {
-    let children = req.access.children(&req.txn).await.map_err(authz_error)?;
-    let held = ChildAccess {
-        grants: children
-            .get(&child)
-            .map(|a| {
-                a.grants
-                    .iter()
-                    .filter(|g| bases.contains(&g.basis))
-                    .copied()
-                    .collect()
-            })
-            .unwrap_or_default(),
-    };
     let facts = RecordFacts {
         restricted,
         ..Default::default()
     };
-    if req
-        .access
-        .decide(&held, kind, Action::Write, facts)
-        .is_allowed()
-    {
-        Ok(())
-    } else {
-        Err(DomainError::Forbidden(refusal.to_owned()))
+    match req.require_write(child, kind, Some(record), facts).await {
+        Err(DomainError::Forbidden(_)) => Err(DomainError::Forbidden(refusal.to_owned())),
+        other => other.map(|_| ()),
     }
 }
 
@@ -486,11 +470,11 @@ pub async fn sign(
     signatory: Signatory,
 ) -> DomainResult<e::care_plan::Model> {
     let plan = find(req, id).await?;
-    require_basis(
+    require_signature(
         req,
         plan.child_id,
-        Kind::CarePlan,
-        signatory.bases(),
+        signatory.kind(),
+        id,
         plan.restricted,
         signatory.refusal(),
     )

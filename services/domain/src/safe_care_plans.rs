@@ -3,14 +3,14 @@
 //! incident or missing episode) and the social worker's signature. Every change keeps the
 //! earlier version.
 
-use crate::care_plans::{not_in_future, require_basis, require_record_write};
+use crate::care_plans::{not_in_future, require_record_write, require_signature};
 use crate::error::{DomainError, DomainResult};
 use crate::request::Request;
 use crate::writes::{
     MAX_TEXT, check_version, keep_revision, optional_text, required_text, update_versioned,
 };
 use chrono::NaiveDate;
-use keycare_authz::{Basis, Kind, RecordFacts};
+use keycare_authz::{Kind, RecordFacts};
 use keycare_entity as e;
 use keycare_entity::enums::{ReviewTrigger, RiskCategory, RiskLevel};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
@@ -378,11 +378,11 @@ pub async fn sign(
         .await?
         .ok_or(DomainError::NotFound)?;
     require_record_write(req, plan.child_id, Kind::SafeCarePlan, id, plan.restricted).await?;
-    require_basis(
+    require_signature(
         req,
         plan.child_id,
-        Kind::SafeCarePlan,
-        &[Basis::SocialWorker],
+        Kind::SignatureAsSocialWorker,
+        id,
         plan.restricted,
         "only the child's allocated social worker signs the Safe Care Plan",
     )
