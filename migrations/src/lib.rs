@@ -10,6 +10,7 @@ mod m20261125_000001_initial;
 mod m20261125_000002_rules;
 mod m20261125_000003_postgres_security;
 mod m20261125_000004_browser_sessions;
+mod m20261125_000005_one_per_week;
 pub mod tables;
 
 /// The PostgreSQL role requests run as: it neither owns the tables nor bypasses RLS.
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_rules::Migration),
             Box::new(m20261125_000003_postgres_security::Migration),
             Box::new(m20261125_000004_browser_sessions::Migration),
+            Box::new(m20261125_000005_one_per_week::Migration),
         ]
     }
 }

@@ -65,7 +65,7 @@ const TAG: &str = "keycare-access-event-v1";
 /// Measured on PostgreSQL (sqlx): a statement of 64 or more rows (about 900 parameters)
 /// costs a flat ~45 ms more than one of 50 rows (driver/TCP round trip), so 100 events in
 /// two statements take ~5 ms where one statement takes ~47 ms.
-const INSERT_CHUNK: usize = 48;
+pub const INSERT_CHUNK: usize = 48;
 
 /// Rows read per query while verifying.
 const VERIFY_BATCH: u64 = 5_000;

@@ -353,12 +353,29 @@ pub async fn home(req: &Request, id: Uuid) -> DomainResult<e::home::Model> {
 /// How a kind of child record is stored and listed.
 pub struct RecordTable<E: EntityTrait> {
     pub kind: Kind,
+    pub id: E::Column,
+    pub version: E::Column,
     pub child: E::Column,
     pub restricted: E::Column,
     pub ordering: Ordering<E::Column>,
     pub key: fn(&E::Model) -> (SortValue, Uuid),
     /// The people a row names (author, held by, ...), loaded with its page.
     pub people: fn(&E::Model) -> Vec<Uuid>,
+    /// The columns every child record has.
+    pub row: fn(&E::Model) -> Row,
+    /// Whether the record has been submitted (review reports; false for other kinds).
+    pub submitted: fn(&E::Model) -> bool,
+}
+
+/// The columns every child record has, read off a row.
+#[derive(Debug, Clone, Copy)]
+pub struct Row {
+    pub id: Uuid,
+    pub tenant: Uuid,
+    pub child: Uuid,
+    pub author: Uuid,
+    pub restricted: bool,
+    pub version: i32,
 }
 
 /// A page of a child's records of one kind, newest first. Restricted records appear only
@@ -384,7 +401,6 @@ pub async fn record<E: EntityTrait>(
     req: &Request,
     id: Uuid,
     table: &RecordTable<E>,
-    child_of: fn(&E::Model) -> (Uuid, bool),
 ) -> DomainResult<E::Model>
 where
     <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<Uuid>,
@@ -392,16 +408,20 @@ where
     let Some(model) = E::find_by_id(id).one(&req.txn).await? else {
         return Err(DomainError::NotFound);
     };
-    let (child, restricted) = child_of(&model);
+    let row = (table.row)(&model);
+    if row.tenant != req.identity.tenant_id {
+        return Err(DomainError::NotFound);
+    }
     let facts = RecordFacts {
-        restricted,
+        restricted: row.restricted,
+        submitted: (table.submitted)(&model),
         ..Default::default()
     };
-    let decision = match req.decide_read(child, table.kind, facts).await {
+    let decision = match req.decide_read(row.child, table.kind, facts).await {
         Ok(d) => d,
         Err(e) => {
             req.record_access(
-                Some(child),
+                Some(row.child),
                 table.kind,
                 Some(id),
                 Action::Read,
@@ -410,7 +430,13 @@ where
             return Err(e);
         }
     };
-    req.record_access(Some(child), table.kind, Some(id), Action::Read, decision);
+    req.record_access(
+        Some(row.child),
+        table.kind,
+        Some(id),
+        Action::Read,
+        decision,
+    );
     if decision.is_allowed() {
         Ok(model)
     } else {
@@ -420,10 +446,11 @@ where
 
 /// How each record kind of the care record is listed: newest first by its own date.
 pub mod tables {
-    use super::RecordTable;
+    use super::{RecordTable, Row};
     use crate::pages::{Ordering, SortKind, SortValue};
     use keycare_authz::Kind;
     use keycare_entity as e;
+    use keycare_entity::enums::ReportStatus;
 
     macro_rules! table {
         ($name:ident, $m:ident, $kind:expr, $sort:ident, $sort_kind:ident, $value:expr) => {
@@ -438,11 +465,25 @@ pub mod tables {
             );
         };
         ($name:ident, $m:ident, $kind:expr, $sort:ident, $sort_kind:ident, $value:expr, $people:expr) => {
+            table!(
+                $name,
+                $m,
+                $kind,
+                $sort,
+                $sort_kind,
+                $value,
+                $people,
+                |_: &e::$m::Model| false
+            );
+        };
+        ($name:ident, $m:ident, $kind:expr, $sort:ident, $sort_kind:ident, $value:expr, $people:expr, $submitted:expr) => {
             /// The record table of this kind.
             pub fn $name() -> RecordTable<e::$m::Entity> {
                 use e::$m::Column as C;
                 RecordTable {
                     kind: $kind,
+                    id: C::Id,
+                    version: C::Version,
                     child: C::ChildId,
                     restricted: C::Restricted,
                     ordering: Ordering {
@@ -453,6 +494,15 @@ pub mod tables {
                     },
                     key: |m| ($value(m), m.id),
                     people: $people,
+                    row: |m| Row {
+                        id: m.id,
+                        tenant: m.tenant_id,
+                        child: m.child_id,
+                        author: m.author_id,
+                        restricted: m.restricted,
+                        version: m.version,
+                    },
+                    submitted: $submitted,
                 }
             }
         };
@@ -464,7 +514,12 @@ pub mod tables {
         Kind::KeySession,
         PlannedAt,
         DateTime,
-        |m: &e::key_session::Model| SortValue::DateTime(m.planned_at)
+        |m: &e::key_session::Model| SortValue::DateTime(m.planned_at),
+        |m: &e::key_session::Model| {
+            let mut p = vec![m.author_id];
+            p.extend(m.held_by_id);
+            p
+        }
     );
     table!(
         monthly_summaries,
@@ -472,7 +527,12 @@ pub mod tables {
         Kind::MonthlySummary,
         Month,
         Date,
-        |m: &e::monthly_summary::Model| SortValue::Date(m.month)
+        |m: &e::monthly_summary::Model| SortValue::Date(m.month),
+        |m: &e::monthly_summary::Model| {
+            let mut p = vec![m.author_id, m.written_by_id];
+            p.extend(m.acknowledged_by_id);
+            p
+        }
     );
     table!(
         daily_logs,
@@ -513,6 +573,205 @@ pub mod tables {
         ReviewedOn,
         Date,
         |m: &e::safe_care_review::Model| SortValue::Date(m.reviewed_on)
+    );
+    table!(
+        statutory_reviews,
+        statutory_review,
+        Kind::StatutoryReview,
+        ScheduledFor,
+        Date,
+        |m: &e::statutory_review::Model| SortValue::Date(m.scheduled_for),
+        |m: &e::statutory_review::Model| {
+            let mut p = vec![m.author_id];
+            p.extend(m.iro_id);
+            p
+        }
+    );
+    table!(
+        review_reports,
+        review_report,
+        Kind::ReviewReport,
+        CreatedAt,
+        DateTime,
+        |m: &e::review_report::Model| SortValue::DateTime(m.created_at),
+        |m: &e::review_report::Model| vec![m.author_id],
+        |m: &e::review_report::Model| m.status == ReportStatus::Submitted
+    );
+    table!(
+        consultation_booklets,
+        consultation_booklet,
+        Kind::ConsultationBooklet,
+        ReceivedOn,
+        Date,
+        |m: &e::consultation_booklet::Model| SortValue::Date(m.received_on)
+    );
+    table!(
+        health_registrations,
+        health_registration,
+        Kind::HealthPlan,
+        RegisteredOn,
+        Date,
+        |m: &e::health_registration::Model| SortValue::Date(m.registered_on)
+    );
+    table!(
+        health_assessments,
+        health_assessment,
+        Kind::HealthPlan,
+        AssessedOn,
+        Date,
+        |m: &e::health_assessment::Model| SortValue::Date(m.assessed_on)
+    );
+    table!(
+        health_appointments,
+        health_appointment,
+        Kind::HealthRecord,
+        ScheduledAt,
+        DateTime,
+        |m: &e::health_appointment::Model| SortValue::DateTime(m.scheduled_at)
+    );
+    table!(
+        health_measurements,
+        health_measurement,
+        Kind::HealthRecord,
+        MeasuredOn,
+        Date,
+        |m: &e::health_measurement::Model| SortValue::Date(m.measured_on)
+    );
+    table!(
+        medication_records,
+        medication_record,
+        Kind::HealthRecord,
+        GivenAt,
+        DateTime,
+        |m: &e::medication_record::Model| SortValue::DateTime(m.given_at),
+        |m: &e::medication_record::Model| vec![m.author_id, m.given_by_id]
+    );
+    table!(
+        education_placements,
+        education_placement,
+        Kind::Education,
+        StartDate,
+        Date,
+        |m: &e::education_placement::Model| SortValue::Date(m.start_date)
+    );
+    table!(
+        school_liaisons,
+        school_liaison,
+        Kind::Education,
+        WeekOf,
+        Date,
+        |m: &e::school_liaison::Model| SortValue::Date(m.week_of)
+    );
+    table!(
+        pep_meetings,
+        pep_meeting,
+        Kind::Education,
+        HeldOn,
+        Date,
+        |m: &e::pep_meeting::Model| SortValue::Date(m.held_on)
+    );
+    table!(
+        exclusions,
+        exclusion,
+        Kind::Education,
+        StartDate,
+        Date,
+        |m: &e::exclusion::Model| SortValue::Date(m.start_date)
+    );
+    table!(
+        significant_people,
+        significant_person,
+        Kind::Family,
+        CreatedAt,
+        DateTime,
+        |m: &e::significant_person::Model| SortValue::DateTime(m.created_at)
+    );
+    table!(
+        contact_arrangements,
+        contact_arrangement,
+        Kind::Family,
+        CreatedAt,
+        DateTime,
+        |m: &e::contact_arrangement::Model| SortValue::DateTime(m.created_at)
+    );
+    table!(
+        contact_restrictions,
+        contact_restriction,
+        Kind::Family,
+        AgreedOn,
+        Date,
+        |m: &e::contact_restriction::Model| SortValue::Date(m.agreed_on)
+    );
+    table!(
+        contact_visits,
+        contact_visit,
+        Kind::Family,
+        VisitAt,
+        DateTime,
+        |m: &e::contact_visit::Model| SortValue::DateTime(m.visit_at)
+    );
+    table!(
+        missing_episodes,
+        missing_episode,
+        Kind::MissingEpisode,
+        WentMissingAt,
+        DateTime,
+        |m: &e::missing_episode::Model| SortValue::DateTime(m.went_missing_at)
+    );
+    table!(
+        file_audits,
+        file_audit,
+        Kind::FileAudit,
+        WeekOf,
+        Date,
+        |m: &e::file_audit::Model| SortValue::Date(m.week_of),
+        |m: &e::file_audit::Model| {
+            let mut p = vec![m.author_id];
+            p.extend(m.signed_by_id);
+            p
+        }
+    );
+    table!(
+        clothing_entries,
+        clothing_entry,
+        Kind::Clothing,
+        EntryOn,
+        Date,
+        |m: &e::clothing_entry::Model| SortValue::Date(m.entry_on),
+        |m: &e::clothing_entry::Model| {
+            let mut p = vec![m.author_id];
+            p.extend(m.ordered_via_id);
+            p
+        }
+    );
+    table!(
+        pathway_plans,
+        pathway_plan,
+        Kind::PathwayPlan,
+        CreatedAt,
+        DateTime,
+        |m: &e::pathway_plan::Model| SortValue::DateTime(m.created_at),
+        |m: &e::pathway_plan::Model| {
+            let mut p = vec![m.author_id];
+            p.extend(m.leaving_care_worker_id);
+            p
+        }
+    );
+    table!(
+        weekly_plans,
+        weekly_plan,
+        Kind::WeeklyPlan,
+        WeekOf,
+        Date,
+        |m: &e::weekly_plan::Model| SortValue::Date(m.week_of)
+    );
+    table!(
+        chronology_entries,
+        chronology_entry,
+        Kind::Chronology,
+        OccurredOn,
+        Date,
+        |m: &e::chronology_entry::Model| SortValue::Date(m.occurred_on)
     );
 }
 
@@ -629,6 +888,47 @@ where
                 has_previous_page: false,
             }),
         );
+    }
+    Ok(out)
+}
+
+/// Records of one kind by id, in one query: those the caller may read (the others are left
+/// out, as if they did not exist). Each read is noted.
+pub async fn records_by_ids<E: EntityTrait>(
+    req: &Request,
+    table: &RecordTable<E>,
+    ids: &[Uuid],
+) -> DomainResult<std::collections::HashMap<Uuid, E::Model>> {
+    let rows = E::find()
+        .filter(table.id.is_in(ids.iter().copied()))
+        .all(&req.txn)
+        .await?;
+    let mut out = std::collections::HashMap::new();
+    for model in rows {
+        let row = (table.row)(&model);
+        if row.tenant != req.identity.tenant_id {
+            continue;
+        }
+        let facts = RecordFacts {
+            restricted: row.restricted,
+            submitted: (table.submitted)(&model),
+            ..Default::default()
+        };
+        let decision = match req.decide_read(row.child, table.kind, facts).await {
+            Ok(d) => d,
+            Err(DomainError::NotFound) => Decision::Denied,
+            Err(other) => return Err(other),
+        };
+        if decision.is_allowed() {
+            req.record_access(
+                Some(row.child),
+                table.kind,
+                Some(row.id),
+                Action::Read,
+                decision,
+            );
+            out.insert(row.id, model);
+        }
     }
     Ok(out)
 }

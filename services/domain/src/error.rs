@@ -47,6 +47,21 @@ pub const DB_RULES: &[DbRule] = &[
         message: "this review already has a report",
     },
     DbRule {
+        name: "uq_file_audits_child_id_week_of",
+        sqlite_hint: "file_audits.child_id, file_audits.week_of",
+        message: "the file audit of this week is already recorded",
+    },
+    DbRule {
+        name: "uq_weekly_plans_child_id_week_of",
+        sqlite_hint: "weekly_plans.child_id, weekly_plans.week_of",
+        message: "this week already has a plan: save it with its expectedVersion",
+    },
+    DbRule {
+        name: "uq_pathway_plans_child_id",
+        sqlite_hint: "pathway_plans.child_id",
+        message: "the child already has a pathway plan: save it with its expectedVersion",
+    },
+    DbRule {
         name: "users_email_key",
         sqlite_hint: "users.email",
         message: "a user with this email already exists",

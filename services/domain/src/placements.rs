@@ -15,7 +15,8 @@ use keycare_authz::{Action, Decision, Kind, RecordFacts};
 use keycare_entity as e;
 use keycare_entity::enums::{HomeRole, KeyCarerChangeReason, KeyTeamRole, LegalStatus};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use uuid::Uuid;
 
@@ -131,6 +132,87 @@ fn nhs_number(value: Option<&str>) -> DomainResult<Option<String>> {
         ));
     }
     Ok(Some(v))
+}
+
+/// The editable details of a child, checked, as the columns to set.
+fn child_fields(d: &ChildDetails) -> DomainResult<e::child::ActiveModel> {
+    Ok(e::child::ActiveModel {
+        legal_name: Set(required_text("child.legalName", &d.legal_name, MAX_SHORT)?),
+        preferred_name: Set(optional_text(
+            "child.preferredName",
+            d.preferred_name.as_deref(),
+            MAX_SHORT,
+        )?),
+        date_of_birth: Set(d.date_of_birth),
+        gender: Set(required_text("child.gender", &d.gender, MAX_SHORT)?),
+        ethnicity: Set(optional_text(
+            "child.ethnicity",
+            d.ethnicity.as_deref(),
+            MAX_SHORT,
+        )?),
+        religion: Set(optional_text(
+            "child.religion",
+            d.religion.as_deref(),
+            MAX_SHORT,
+        )?),
+        first_language: Set(optional_text(
+            "child.firstLanguage",
+            d.first_language.as_deref(),
+            MAX_SHORT,
+        )?),
+        legal_status: Set(d.legal_status),
+        looked_after_since: Set(d.looked_after_since),
+        placing_authority: Set(required_text(
+            "child.placingAuthority",
+            &d.placing_authority,
+            MAX_SHORT,
+        )?),
+        placing_authority_ref: Set(optional_text(
+            "child.placingAuthorityRef",
+            d.placing_authority_ref.as_deref(),
+            MAX_SHORT,
+        )?),
+        nhs_number: Set(nhs_number(d.nhs_number.as_deref())?),
+        ..Default::default()
+    })
+}
+
+/// Corrects a child's details (the key team, the manager, the social worker); the earlier
+/// version is kept. The dates must still fit the child's first admission.
+pub async fn change_child_details(
+    req: &Request,
+    child: Uuid,
+    expected_version: i32,
+    d: ChildDetails,
+) -> DomainResult<e::child::Model> {
+    req.require_write(
+        child,
+        Kind::ChildProfile,
+        Some(child),
+        RecordFacts::default(),
+    )
+    .await?;
+    let old = load_child(req, child).await?;
+    crate::writes::check_version(old.version, expected_version)?;
+    let first_admission = e::placement::Entity::find()
+        .filter(e::placement::Column::ChildId.eq(child))
+        .order_by_asc(e::placement::Column::AdmissionDate)
+        .one(&req.txn)
+        .await?
+        .map(|p| p.admission_date)
+        .unwrap_or(req.now.date_naive());
+    details(req, &d, first_admission)?;
+    let active = e::child::ActiveModel {
+        version: Set(old.version + 1),
+        updated_at: Set(req.now),
+        ..child_fields(&d)?
+    };
+    let txn = req.change().await?;
+    keep_revision(req, &txn, "children", old.id, old.version, &old).await?;
+    use e::child::Column as C;
+    let saved = update_versioned(&txn, active, C::Id, C::Version, child, expected_version).await?;
+    txn.commit().await?;
+    Ok(saved)
 }
 
 /// The user must be an active member of staff (staff, deputy manager or manager) of the home
@@ -357,47 +439,12 @@ pub async fn admit(req: &Request, input: Admission) -> DomainResult<Admitted> {
             Some(e::child::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 tenant_id: Set(req.identity.tenant_id),
-                legal_name: Set(required_text("child.legalName", &d.legal_name, MAX_SHORT)?),
-                preferred_name: Set(optional_text(
-                    "child.preferredName",
-                    d.preferred_name.as_deref(),
-                    MAX_SHORT,
-                )?),
-                date_of_birth: Set(d.date_of_birth),
-                gender: Set(required_text("child.gender", &d.gender, MAX_SHORT)?),
-                ethnicity: Set(optional_text(
-                    "child.ethnicity",
-                    d.ethnicity.as_deref(),
-                    MAX_SHORT,
-                )?),
-                religion: Set(optional_text(
-                    "child.religion",
-                    d.religion.as_deref(),
-                    MAX_SHORT,
-                )?),
-                first_language: Set(optional_text(
-                    "child.firstLanguage",
-                    d.first_language.as_deref(),
-                    MAX_SHORT,
-                )?),
-                legal_status: Set(d.legal_status),
-                looked_after_since: Set(d.looked_after_since),
-                placing_authority: Set(required_text(
-                    "child.placingAuthority",
-                    &d.placing_authority,
-                    MAX_SHORT,
-                )?),
-                placing_authority_ref: Set(optional_text(
-                    "child.placingAuthorityRef",
-                    d.placing_authority_ref.as_deref(),
-                    MAX_SHORT,
-                )?),
-                nhs_number: Set(nhs_number(d.nhs_number.as_deref())?),
                 date_of_death: Set(None),
                 created_by: Set(req.identity.user_id),
                 version: Set(1),
                 created_at: Set(req.now),
                 updated_at: Set(req.now),
+                ..child_fields(d)?
             })
         }
         Admittee::Known(_) => None,

@@ -748,3 +748,82 @@ pub enum SessionPurpose {
     #[sea_orm(string_value = "other")]
     Other,
 }
+
+/// A document the weekly file audit checks (kept in the audit's checklist).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Enum, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditDocument {
+    /// The placing authority's care plan.
+    CarePlan,
+    /// The pathway plan.
+    PathwayPlan,
+    /// The Individual Placement Care Plan.
+    Ipcp,
+    /// The chronology.
+    Chronology,
+    /// The health plan.
+    HealthPlan,
+    /// The Education, Health and Care Plan (where the child has one).
+    Ehcp,
+    /// The Personal Education Plan.
+    Pep,
+    /// SEN support (where it applies).
+    SenSupport,
+    /// The Safe Care Plan.
+    SafeCarePlan,
+    /// Specialist reports.
+    SpecialistReports,
+    /// The medical consent form.
+    MedicalConsent,
+}
+
+impl AuditDocument {
+    /// Every document, in the order of the audit form.
+    pub const ALL: [AuditDocument; 11] = [
+        AuditDocument::CarePlan,
+        AuditDocument::PathwayPlan,
+        AuditDocument::Ipcp,
+        AuditDocument::Chronology,
+        AuditDocument::HealthPlan,
+        AuditDocument::Ehcp,
+        AuditDocument::Pep,
+        AuditDocument::SenSupport,
+        AuditDocument::SafeCarePlan,
+        AuditDocument::SpecialistReports,
+        AuditDocument::MedicalConsent,
+    ];
+}
+
+/// One line of a file audit's checklist, as stored in `file_audits.checklist` (a JSON array
+/// of these).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditItem {
+    pub document: AuditDocument,
+    /// The document applies to this child (an EHCP, for example, only where there is one).
+    pub applicable: bool,
+    /// It is on file.
+    pub present: bool,
+    /// It is up to date.
+    pub current: bool,
+}
+
+impl AuditItem {
+    /// A checklist where `on_file` are present and current and the rest do not apply.
+    pub fn checklist(on_file: &[AuditDocument]) -> serde_json::Value {
+        let items: Vec<AuditItem> = AuditDocument::ALL
+            .iter()
+            .map(|d| {
+                let here = on_file.contains(d);
+                AuditItem {
+                    document: *d,
+                    applicable: here,
+                    present: here,
+                    current: here,
+                }
+            })
+            .collect();
+        serde_json::to_value(items).unwrap_or_default()
+    }
+}

@@ -17,7 +17,7 @@ use keycare_entity::enums::*;
 use sea_orm::Condition;
 use uuid::Uuid;
 
-async fn person(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Person>> {
+pub(crate) async fn person(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Person>> {
     let Some(id) = id else { return Ok(None) };
     let loader = ctx
         .data::<std::sync::Arc<DataLoader<PersonLoader, async_graphql::dataloader::HashMapCache>>>(
@@ -44,6 +44,38 @@ where
         Some(page) => page,
         None => Err(gql(keycare_domain::DomainError::NotFound)),
     }
+}
+
+/// A child's records of one kind as a connection, newest first: the first page batched with
+/// the other children of the request, later pages by cursor. Null with FORBIDDEN when the
+/// viewer may not read the kind.
+pub(crate) async fn list<E, T>(
+    ctx: &Context<'_>,
+    child: Uuid,
+    table: fn() -> cr::RecordTable<E>,
+    paging: (Option<i32>, Option<String>, Option<i32>, Option<String>),
+    wrap: fn(E::Model) -> T,
+) -> Result<Option<Conn<T>>>
+where
+    E: sea_orm::EntityTrait + Send + Sync,
+    E::Model: sea_orm::FromQueryResult + Clone + Send + Sync + 'static,
+    T: async_graphql::OutputType,
+{
+    let (first, after, last, before) = paging;
+    if after.is_none() && last.is_none() && before.is_none() {
+        let page = first_page::<E>(ctx, child, first).await?;
+        return Ok(Some(connection(page, wrap)));
+    }
+    let page = cr::records(
+        request(ctx)?,
+        child,
+        &table(),
+        &args(first, after, last, before),
+        Condition::all(),
+    )
+    .await
+    .map_err(gql)?;
+    Ok(Some(connection(page, wrap)))
 }
 
 /// A looked-after child.
@@ -149,20 +181,8 @@ impl Child {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Option<Conn<KeySession>>> {
-        if after.is_none() && last.is_none() && before.is_none() {
-            let page = first_page::<e::key_session::Entity>(ctx, self.0.id, first).await?;
-            return Ok(Some(connection(page, KeySession)));
-        }
-        let page = cr::records(
-            request(ctx)?,
-            self.0.id,
-            &tables::key_sessions(),
-            &args(first, after, last, before),
-            Condition::all(),
-        )
-        .await
-        .map_err(gql)?;
-        Ok(Some(connection(page, KeySession)))
+        let paging = (first, after, last, before);
+        list(ctx, self.0.id, tables::key_sessions, paging, KeySession).await
     }
 
     /// Monthly summaries, newest month first.
@@ -174,20 +194,15 @@ impl Child {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Option<Conn<MonthlySummary>>> {
-        if after.is_none() && last.is_none() && before.is_none() {
-            let page = first_page::<e::monthly_summary::Entity>(ctx, self.0.id, first).await?;
-            return Ok(Some(connection(page, MonthlySummary)));
-        }
-        let page = cr::records(
-            request(ctx)?,
+        let paging = (first, after, last, before);
+        list(
+            ctx,
             self.0.id,
-            &tables::monthly_summaries(),
-            &args(first, after, last, before),
-            Condition::all(),
+            tables::monthly_summaries,
+            paging,
+            MonthlySummary,
         )
         .await
-        .map_err(gql)?;
-        Ok(Some(connection(page, MonthlySummary)))
     }
 
     /// Daily log entries, newest first.
@@ -199,20 +214,8 @@ impl Child {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Option<Conn<DailyLog>>> {
-        if after.is_none() && last.is_none() && before.is_none() {
-            let page = first_page::<e::daily_log::Entity>(ctx, self.0.id, first).await?;
-            return Ok(Some(connection(page, DailyLog)));
-        }
-        let page = cr::records(
-            request(ctx)?,
-            self.0.id,
-            &tables::daily_logs(),
-            &args(first, after, last, before),
-            Condition::all(),
-        )
-        .await
-        .map_err(gql)?;
-        Ok(Some(connection(page, DailyLog)))
+        let paging = (first, after, last, before);
+        list(ctx, self.0.id, tables::daily_logs, paging, DailyLog).await
     }
 
     /// The Individual Placement Care Plan: its versions and monthly reviews.
@@ -227,6 +230,152 @@ impl Child {
             .await
             .map_err(gql)?;
         Ok(plan.map(SafeCarePlan))
+    }
+
+    /// Statutory (looked-after) reviews, latest scheduled first, with their reports and consultation booklets.
+    async fn reviews(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Option<Conn<crate::records::reviews::StatutoryReview>>> {
+        let paging = (first, after, last, before);
+        list(
+            ctx,
+            self.0.id,
+            tables::statutory_reviews,
+            paging,
+            crate::records::reviews::StatutoryReview,
+        )
+        .await
+    }
+
+    /// Missing episodes, latest first.
+    async fn missing_episodes(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Option<Conn<crate::records::missing::MissingEpisode>>> {
+        let paging = (first, after, last, before);
+        list(
+            ctx,
+            self.0.id,
+            tables::missing_episodes,
+            paging,
+            crate::records::missing::MissingEpisode,
+        )
+        .await
+    }
+
+    /// Weekly file audits, newest week first.
+    async fn file_audits(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Option<Conn<crate::records::file_audits::FileAudit>>> {
+        let paging = (first, after, last, before);
+        list(
+            ctx,
+            self.0.id,
+            tables::file_audits,
+            paging,
+            crate::records::file_audits::FileAudit,
+        )
+        .await
+    }
+
+    /// The child's weekly plans, newest week first.
+    async fn weekly_plans(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Option<Conn<crate::records::plans::WeeklyPlan>>> {
+        let paging = (first, after, last, before);
+        list(
+            ctx,
+            self.0.id,
+            tables::weekly_plans,
+            paging,
+            crate::records::plans::WeeklyPlan,
+        )
+        .await
+    }
+
+    /// The chronology: significant events, newest first (written by hand, and noted as missing episodes, exclusions and reviews are recorded).
+    async fn chronology(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Option<Conn<crate::records::chronology::ChronologyEntry>>> {
+        let paging = (first, after, last, before);
+        list(
+            ctx,
+            self.0.id,
+            tables::chronology_entries,
+            paging,
+            crate::records::chronology::ChronologyEntry,
+        )
+        .await
+    }
+
+    /// Health: registrations and assessments (the health plan); appointments,
+    /// measurements and medication (health records). Each list answers null with FORBIDDEN
+    /// when the viewer may not read it.
+    async fn health(&self) -> crate::records::health::ChildHealth {
+        crate::records::health::ChildHealth(self.0.id)
+    }
+
+    /// Education: the school, college or work placement, weekly school liaison, PEP
+    /// meetings and exclusions.
+    async fn education(&self) -> crate::records::education::ChildEducation {
+        crate::records::education::ChildEducation(self.0.id)
+    }
+
+    /// Family and contact: the people who matter to the child, contact arrangements,
+    /// restrictions and visits.
+    async fn contacts(&self) -> crate::records::family::ChildContacts {
+        crate::records::family::ChildContacts(self.0.id)
+    }
+
+    /// The clothing allowance: the weekly rate, the balance and the ledger.
+    async fn clothing_ledger(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<crate::records::clothing::ClothingAccount>> {
+        crate::records::clothing::account(ctx, self.0.id).await
+    }
+
+    /// The child's plan for a week (getting up, school transport, contact and return
+    /// times): the week starting `weekOf` (a Monday), by default the current week. Null when
+    /// that week has no plan; `weeklyPlans` lists them all.
+    async fn weekly_plan(
+        &self,
+        ctx: &Context<'_>,
+        week_of: Option<Date>,
+    ) -> Result<Option<crate::records::plans::WeeklyPlan>> {
+        crate::records::plans::weekly_plan(ctx, self.0.id, week_of.map(|d| d.0)).await
+    }
+
+    /// The pathway plan (null if none has been started).
+    async fn pathway_plan(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<crate::records::plans::PathwayPlan>> {
+        crate::records::plans::pathway_plan(ctx, self.0.id).await
     }
 
     /// What the viewer may read and write for this child, kind by kind, from the same policy

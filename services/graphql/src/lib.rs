@@ -11,6 +11,7 @@ mod me;
 mod node;
 mod pages;
 mod people;
+mod records;
 mod request;
 mod scalars;
 mod schema;

@@ -73,3 +73,27 @@ where
         Ok(out)
     }
 }
+
+/// Loads records of one kind by id for one request (those the viewer may read).
+pub struct ByIds<E: EntityTrait> {
+    pub request: Weak<Request>,
+    pub table: fn() -> RecordTable<E>,
+}
+
+impl<E> Loader<Uuid> for ByIds<E>
+where
+    E: EntityTrait + Send + Sync,
+    E::Model: Clone + Send + Sync + 'static,
+{
+    type Value = E::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, E::Model>, Self::Error> {
+        let Some(req) = self.request.upgrade() else {
+            return Ok(HashMap::new());
+        };
+        keycare_domain::care_record::records_by_ids(&req, &(self.table)(), keys)
+            .await
+            .map_err(gql)
+    }
+}

@@ -24,6 +24,15 @@ pub struct Mutation(
     crate::writes::placements::PlacementMutation,
     crate::writes::care_plans::CarePlanMutation,
     crate::writes::safe_care_plans::SafeCarePlanMutation,
+    crate::records::reviews::ReviewMutation,
+    crate::records::health::HealthMutation,
+    crate::records::education::EducationMutation,
+    crate::records::family::FamilyMutation,
+    crate::records::missing::MissingMutation,
+    crate::records::file_audits::FileAuditMutation,
+    crate::records::clothing::ClothingMutation,
+    crate::records::plans::PlanMutation,
+    crate::records::chronology::ChronologyMutation,
 );
 
 /// Queries about the API and the signed-in user.
@@ -85,37 +94,73 @@ pub fn with_request(
         tokio::spawn,
         async_graphql::dataloader::HashMapCache::default(),
     ));
-    use crate::pages::FirstPages;
+    use crate::pages::{ByIds, FirstPages};
+    use async_graphql::dataloader::DataLoader;
     use keycare_domain::care_record::tables;
     let weak = std::sync::Arc::downgrade(unit);
-    let key_sessions = async_graphql::dataloader::DataLoader::new(
-        FirstPages {
-            request: weak.clone(),
-            table: tables::key_sessions,
-            people: people.clone(),
-        },
-        tokio::spawn,
-    );
-    let summaries = async_graphql::dataloader::DataLoader::new(
-        FirstPages {
-            request: weak.clone(),
-            table: tables::monthly_summaries,
-            people: people.clone(),
-        },
-        tokio::spawn,
-    );
-    let logs = async_graphql::dataloader::DataLoader::new(
-        FirstPages {
-            request: weak,
-            table: tables::daily_logs,
-            people: people.clone(),
-        },
-        tokio::spawn,
+    let mut request = request.data(unit.clone());
+    // One loader per record kind listed on `Child`: the first pages of many children in one
+    // statement per kind.
+    macro_rules! first_pages {
+        ($($table:ident),* $(,)?) => {$(
+            request = request.data(DataLoader::new(
+                FirstPages {
+                    request: weak.clone(),
+                    table: tables::$table,
+                    people: people.clone(),
+                },
+                tokio::spawn,
+            ));
+        )*};
+    }
+    first_pages!(
+        key_sessions,
+        monthly_summaries,
+        daily_logs,
+        statutory_reviews,
+        health_registrations,
+        health_assessments,
+        health_appointments,
+        health_measurements,
+        medication_records,
+        education_placements,
+        school_liaisons,
+        pep_meetings,
+        exclusions,
+        significant_people,
+        contact_arrangements,
+        contact_restrictions,
+        contact_visits,
+        missing_episodes,
+        file_audits,
+        clothing_entries,
+        pathway_plans,
+        weekly_plans,
+        chronology_entries,
     );
     request
-        .data(unit.clone())
+        .data(DataLoader::new(
+            ByIds {
+                request: weak.clone(),
+                table: tables::significant_people,
+            },
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            crate::records::reviews::ReportLoader(weak.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            crate::records::reviews::BookletLoader(weak.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            crate::records::clothing::AccountLoader(weak.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            crate::records::plans::WeekLoader(weak),
+            tokio::spawn,
+        ))
         .data(people)
-        .data(key_sessions)
-        .data(summaries)
-        .data(logs)
 }

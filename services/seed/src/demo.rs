@@ -1145,7 +1145,7 @@ impl<C: ConnectionTrait> Seeder<'_, C> {
         // File audits weekly for the last four weeks (missing the latest when behind).
         for w in (if behind { 2 } else { 0 })..4 {
             let week = until - Duration::days(7 * w + 1);
-            record!(s, file_audit, child, kc, at(week, 16), { week_of: week, checklist: json!({"carePlan": true, "ipcp": true, "chronology": true, "healthPlan": true, "safeCarePlan": true, "medicalConsent": true}), updates: Some("Chronology updated.".to_owned()), signed_at: Some(at(week, 16)), signed_by_id: Some(kc) });
+            record!(s, file_audit, child, kc, at(week, 16), { week_of: week, checklist: AuditItem::checklist(&[AuditDocument::CarePlan, AuditDocument::Ipcp, AuditDocument::Chronology, AuditDocument::HealthPlan, AuditDocument::SafeCarePlan, AuditDocument::MedicalConsent]), updates: Some("Chronology updated.".to_owned()), signed_at: Some(at(week, 16)), signed_by_id: Some(kc) });
         }
         // Clothing: four weeks of allowance and a purchase.
         for w in 0..4 {

@@ -1428,7 +1428,34 @@ impl Gen {
             let signed = at(week + days(4).min(self.today - week), 16 * 60);
             self.bufs.push(
                 T::AUDIT,
-                row![id, t, child, week, json!({"care_plan": true, "ipcp": true, "chronology": true, "health_plan": true, "safe_care_plan": true, "medical_consent": self.rng.gen_bool(0.95)}), Some("Daily logs and plans checked.".to_owned()), Some(signed), Some(manager), kc, false, 1, signed, signed],
+                row![
+                    id,
+                    t,
+                    child,
+                    week,
+                    {
+                        use keycare_entity::enums::{AuditDocument as D, AuditItem};
+                        let mut on_file = vec![
+                            D::CarePlan,
+                            D::Ipcp,
+                            D::Chronology,
+                            D::HealthPlan,
+                            D::SafeCarePlan,
+                        ];
+                        if self.rng.gen_bool(0.95) {
+                            on_file.push(D::MedicalConsent);
+                        }
+                        AuditItem::checklist(&on_file)
+                    },
+                    Some("Daily logs and plans checked.".to_owned()),
+                    Some(signed),
+                    Some(manager),
+                    kc,
+                    false,
+                    1,
+                    signed,
+                    signed
+                ],
             );
             let id = self.id();
             self.bufs.push(

@@ -39,6 +39,43 @@ pub struct ChildDetailsInput {
     pub nhs_number: Option<String>,
 }
 
+impl From<ChildDetailsInput> for ChildDetails {
+    fn from(c: ChildDetailsInput) -> Self {
+        ChildDetails {
+            legal_name: c.legal_name,
+            preferred_name: c.preferred_name,
+            date_of_birth: c.date_of_birth.0,
+            gender: c.gender,
+            ethnicity: c.ethnicity,
+            religion: c.religion,
+            first_language: c.first_language,
+            legal_status: c.legal_status,
+            looked_after_since: c.looked_after_since.0,
+            placing_authority: c.placing_authority,
+            placing_authority_ref: c.placing_authority_ref,
+            nhs_number: c.nhs_number,
+        }
+    }
+}
+
+/// Corrected details of a child (the whole set; the earlier version is kept).
+#[derive(InputObject)]
+pub struct ChangeChildDetailsInput {
+    /// The child.
+    pub id: ID,
+    /// The version the change was made on.
+    pub expected_version: i32,
+    /// The child's details.
+    pub child: ChildDetailsInput,
+}
+
+/// The child as saved.
+#[derive(SimpleObject)]
+pub struct ChangeChildDetailsPayload {
+    /// The child.
+    pub child: Child,
+}
+
 /// An admission to a home: a new child (`child`) or one already known (`childId`, e.g. a
 /// readmission), with the key carer, or the reason the key carer is not appointed yet.
 #[derive(InputObject)]
@@ -147,6 +184,27 @@ fn key_team_payload(change: placements::KeyTeamChange) -> KeyTeamPayload {
 /// Admission, placement and key team mutations.
 #[Object]
 impl PlacementMutation {
+    /// Corrects a child's details (the key team, the manager of the home, the social
+    /// worker); the earlier version is kept.
+    async fn change_child_details(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangeChildDetailsInput,
+    ) -> Result<ChangeChildDetailsPayload> {
+        let id = uuid_of(&input.id, "Child", "id")?;
+        let saved = placements::change_child_details(
+            request(ctx)?,
+            id,
+            input.expected_version,
+            input.child.into(),
+        )
+        .await
+        .map_err(gql)?;
+        Ok(ChangeChildDetailsPayload {
+            child: Child(saved),
+        })
+    }
+
     /// Admits a child to a home (manager of the home only): the child, the placement, and the
     /// key carer from the admission day, or the reason the appointment is late.
     async fn admit_child(
@@ -156,20 +214,7 @@ impl PlacementMutation {
     ) -> Result<AdmitChildPayload> {
         let home = uuid_of(&input.home_id, "Home", "homeId")?;
         let child = match (input.child, &input.child_id) {
-            (Some(c), None) => Admittee::New(Box::new(ChildDetails {
-                legal_name: c.legal_name,
-                preferred_name: c.preferred_name,
-                date_of_birth: c.date_of_birth.0,
-                gender: c.gender,
-                ethnicity: c.ethnicity,
-                religion: c.religion,
-                first_language: c.first_language,
-                legal_status: c.legal_status,
-                looked_after_since: c.looked_after_since.0,
-                placing_authority: c.placing_authority,
-                placing_authority_ref: c.placing_authority_ref,
-                nhs_number: c.nhs_number,
-            })),
+            (Some(c), None) => Admittee::New(Box::new(c.into())),
             (None, Some(id)) => Admittee::Known(uuid_of(id, "Child", "childId")?),
             _ => {
                 return Err(gql(DomainError::bad_input(
