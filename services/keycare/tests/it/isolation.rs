@@ -46,6 +46,28 @@ async fn ids_of(app: &DemoApp, slug: &str) -> Vec<String> {
     take!("CarePlanReview", care_plan_review);
     take!("SafeCareRisk", safe_care_risk);
     take!("SafeCareReview", safe_care_review);
+    take!("StatutoryReview", statutory_review);
+    take!("ReviewReport", review_report);
+    take!("ConsultationBooklet", consultation_booklet);
+    take!("HealthRegistration", health_registration);
+    take!("HealthAssessment", health_assessment);
+    take!("HealthAppointment", health_appointment);
+    take!("HealthMeasurement", health_measurement);
+    take!("MedicationRecord", medication_record);
+    take!("EducationPlacement", education_placement);
+    take!("SchoolLiaison", school_liaison);
+    take!("PepMeeting", pep_meeting);
+    take!("Exclusion", exclusion);
+    take!("SignificantPerson", significant_person);
+    take!("ContactArrangement", contact_arrangement);
+    take!("ContactRestriction", contact_restriction);
+    take!("ContactVisit", contact_visit);
+    take!("MissingEpisode", missing_episode);
+    take!("FileAudit", file_audit);
+    take!("ClothingEntry", clothing_entry);
+    take!("PathwayPlan", pathway_plan);
+    take!("WeeklyPlan", weekly_plan);
+    take!("ChronologyEntry", chronology_entry);
     out
 }
 
@@ -132,4 +154,87 @@ fn id_kind(id: &str) -> String {
     )
     .unwrap();
     text.split(':').next().unwrap().to_owned()
+}
+
+/// A mutation that acts on an existing record of this id kind, with its input.
+fn mutation_on(kind: &str, id: &str) -> Option<(&'static str, Value)> {
+    let today = chrono::Utc::now().date_naive().to_string();
+    let now = chrono::Utc::now().to_rfc3339();
+    Some(match kind {
+        "Child" => (
+            "mutation($i: ReportMissingEpisodeInput!) { reportMissingEpisode(input: $i) { missingEpisode { id } } }",
+            json!({"childId": id, "wentMissingAt": now, "riskLevel": "LOW"}),
+        ),
+        "StatutoryReview" => (
+            "mutation($i: RecordReviewOutcomeInput!) { recordReviewOutcome(input: $i) { statutoryReview { id } } }",
+            json!({"id": id, "expectedVersion": 1, "heldOn": today, "outcome": "Placement continues."}),
+        ),
+        "ReviewReport" => (
+            "mutation($i: SubmitReviewReportInput!) { submitReviewReport(input: $i) { reviewReport { id } } }",
+            json!({"id": id, "expectedVersion": 1}),
+        ),
+        "HealthAssessment" => (
+            "mutation($i: ChangeHealthAssessmentInput!) { changeHealthAssessment(input: $i) { healthAssessment { id } } }",
+            json!({"id": id, "expectedVersion": 1, "summary": "Well."}),
+        ),
+        "HealthAppointment" => (
+            "mutation($i: RecordHealthAppointmentOutcomeInput!) { recordHealthAppointmentOutcome(input: $i) { healthAppointment { id } } }",
+            json!({"id": id, "expectedVersion": 1, "attended": true}),
+        ),
+        "EducationPlacement" => (
+            "mutation($i: EndEducationPlacementInput!) { endEducationPlacement(input: $i) { educationPlacement { id } } }",
+            json!({"id": id, "expectedVersion": 1, "endDate": today}),
+        ),
+        "SignificantPerson" => (
+            "mutation($i: ChangeSignificantPersonInput!) { changeSignificantPerson(input: $i) { significantPerson { id } } }",
+            json!({"id": id, "expectedVersion": 1, "name": "X", "relationship": "Aunt"}),
+        ),
+        "ContactRestriction" => (
+            "mutation($i: RecordContactRestrictionNotifiedInput!) { recordContactRestrictionNotified(input: $i) { contactRestriction { id } } }",
+            json!({"id": id, "expectedVersion": 1, "notifiedAt": now}),
+        ),
+        "MissingEpisode" => (
+            "mutation($i: UpdateMissingEpisodeInput!) { updateMissingEpisode(input: $i) { missingEpisode { id } } }",
+            json!({"id": id, "expectedVersion": 1, "notes": "Back."}),
+        ),
+        "FileAudit" => (
+            "mutation($i: SignFileAuditInput!) { signFileAudit(input: $i) { fileAudit { id } } }",
+            json!({"id": id, "expectedVersion": 1}),
+        ),
+        "ChronologyEntry" => (
+            "mutation($i: CorrectChronologyEntryInput!) { correctChronologyEntry(input: $i) { chronologyEntry { id } } }",
+            json!({"id": id, "expectedVersion": 1, "occurredOn": today, "title": "X"}),
+        ),
+        _ => return None,
+    })
+}
+
+#[tokio::test]
+async fn changes_to_the_other_councils_records_are_never_found() {
+    let app = DemoApp::spawn().await;
+    let ids = ids_of(&app, "southdale").await;
+    let mut tried = 0;
+    for user in [
+        "keycarer.oak@northshire.example",
+        "manager.oak@northshire.example",
+        "sw@northshire.example",
+        "iro@northshire.example",
+    ] {
+        for id in &ids {
+            let Some((mutation, input)) = mutation_on(&id_kind(id), id) else {
+                continue;
+            };
+            let (_, body) = app.gql(user, mutation, json!({ "i": input })).await;
+            let (data, code, message) = shape(&body);
+            assert!(data.is_null(), "{user} {mutation}: data leaked: {body}");
+            assert_eq!(
+                (code, message),
+                (json!("NOT_FOUND"), json!("not found")),
+                "{user} {mutation} {id}: {body}"
+            );
+            tried += 1;
+        }
+    }
+    assert!(tried >= 40, "mutations tried: {tried}");
+    app.stop().await;
 }

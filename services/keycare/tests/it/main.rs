@@ -17,6 +17,7 @@ mod matrix;
 mod operations;
 mod placements;
 mod plans;
+mod records;
 mod schema;
 mod serve;
 mod startup;

@@ -1,8 +1,9 @@
 //! The access matrix of ACCESS.md, end to end: for each basis (a demo user who holds it for
-//! Amelia) and each record kind the API serves so far, reading and writing through GraphQL
-//! with a real token give exactly the matrix's answer. "Allowed" means the authorization
-//! module let the request through (it may still meet a business rule such as CONFLICT);
-//! "denied" means FORBIDDEN on a child the user can see.
+//! Amelia) and each record kind, reading and writing through GraphQL with a real token give
+//! exactly the matrix's answer, and `Child.viewerCan` says the same. "Allowed" means the
+//! authorization module let the request through (for the first kinds it may still meet a
+//! business rule such as CONFLICT; the later kinds' writes must save); "denied" means
+//! FORBIDDEN on a child the user can see, or NOT_FOUND for a record the user may not read.
 
 use crate::demo_app::{DemoApp, code};
 use keycare_seed::demo::id;
@@ -18,16 +19,32 @@ const USERS: [(&str, &str); 5] = [
     ("iro", "iro@northshire.example"),
 ];
 
-/// ACCESS.md, for the kinds served so far: R read, W write, O write own, - nothing.
+/// ACCESS.md: R read, W write, O write own, "R submitted" read only once submitted (the
+/// IRO and the review report), - nothing. Statutory reviews are four kinds: the review, its
+/// report, the consultation booklets and the outcome with its action plan.
 const MATRIX: &[(&str, [&str; 5])] = &[
     //                 key_team home_staff manager social_worker iro
-    ("child_profile", ["R", "R", "R", "R", "R"]),
+    ("child_profile", ["RW", "R", "RW", "RW", "R"]),
     ("key_team", ["R", "R", "RW", "R", "R"]),
     ("key_session", ["RW", "RW", "RW", "R", "-"]),
     ("monthly_summary", ["RW", "R", "RW", "R", "R"]),
     ("daily_log", ["RW", "RO", "RW", "R", "-"]),
     ("care_plan", ["RW", "R", "RW", "RW", "R"]),
     ("safe_care_plan", ["RW", "R", "RW", "RW", "R"]),
+    ("statutory_review", ["RW", "-", "RW", "R", "R"]),
+    ("review_report", ["RW", "-", "RW", "R", "R submitted"]),
+    ("consultation_booklet", ["RW", "-", "RW", "R", "R"]),
+    ("review_outcome", ["RW", "-", "RW", "R", "RW"]),
+    ("health_plan", ["RW", "R", "RW", "R", "R"]),
+    ("health_record", ["RW", "RW", "RW", "R", "-"]),
+    ("education", ["RW", "R", "RW", "R", "R"]),
+    ("family", ["RW", "R", "RW", "RW", "R"]),
+    ("missing_episode", ["RW", "RW", "RW", "R", "R"]),
+    ("file_audit", ["RW", "-", "RW", "-", "-"]),
+    ("clothing", ["RW", "-", "RW", "-", "-"]),
+    ("pathway_plan", ["RW", "R", "RW", "RW", "R"]),
+    ("weekly_plan", ["RW", "R", "RW", "R", "-"]),
+    ("chronology", ["RW", "R", "RW", "R", "R"]),
 ];
 
 fn gid(kind: &str, key: &str, id_kind: &str) -> String {
@@ -49,16 +66,97 @@ fn read_query(kind: &str) -> &'static str {
             "query($c: ID!) { child(id: $c) { carePlan { current { versionNumber } } } }"
         }
         "safe_care_plan" => "query($c: ID!) { child(id: $c) { safeCarePlan { id } } }",
+        "statutory_review" => {
+            "query($c: ID!) { child(id: $c) { reviews { edges { node { scheduledFor } } } } }"
+        }
+        "review_report" => {
+            "query($c: ID!) { child(id: $c) { reviews { edges { node { report { status } } } } } }"
+        }
+        "consultation_booklet" => {
+            "query($c: ID!) { child(id: $c) { reviews { edges { node { consultationBooklets { source } } } } } }"
+        }
+        "review_outcome" => {
+            "query($c: ID!) { child(id: $c) { reviews { edges { node { heldOn outcome actionPlan } } } } }"
+        }
+        "health_plan" => {
+            "query($c: ID!) { child(id: $c) { health { registrations { edges { cursor } } assessments { edges { cursor } } } } }"
+        }
+        "health_record" => {
+            "query($c: ID!) { child(id: $c) { health { appointments { edges { cursor } } measurements { edges { cursor } } medication { edges { cursor } } } } }"
+        }
+        "education" => {
+            "query($c: ID!) { child(id: $c) { education { placements { edges { cursor } } schoolLiaison { edges { cursor } } pepMeetings { edges { cursor } } exclusions { edges { cursor } } } } }"
+        }
+        "family" => {
+            "query($c: ID!) { child(id: $c) { contacts { people { edges { cursor } } arrangements { edges { cursor } } restrictions { edges { cursor } } visits { edges { cursor } } } } }"
+        }
+        "missing_episode" => {
+            "query($c: ID!) { child(id: $c) { missingEpisodes { edges { cursor } } } }"
+        }
+        "file_audit" => "query($c: ID!) { child(id: $c) { fileAudits { edges { cursor } } } }",
+        "clothing" => "query($c: ID!) { child(id: $c) { clothingLedger { balancePence } } }",
+        "pathway_plan" => "query($c: ID!) { child(id: $c) { pathwayPlan { id } } }",
+        "weekly_plan" => {
+            "query($c: ID!) { child(id: $c) { weeklyPlan { weekOf } weeklyPlans { edges { cursor } } } }"
+        }
+        "chronology" => "query($c: ID!) { child(id: $c) { chronology { edges { cursor } } } }",
         other => panic!("no read for {other}"),
     }
 }
 
+/// What a write needs beyond the child: a review of its own for each attempt (a review has one
+/// report, and its outcome is written at a version), the pathway plan's current version (a
+/// child has one plan), and the attempt's number, which keeps each attempt's week apart.
+struct Attempt {
+    review: String,
+    pathway_plan_version: Option<i64>,
+    n: i64,
+    /// A file audit's items: every document of the checklist, present and current.
+    audit_items: Value,
+    /// The child's details and version as they stand (for a correction of the profile).
+    child_details: Value,
+}
+
+/// The kinds whose writes below must save outright when allowed (the others may meet a
+/// business rule, such as one monthly summary per month, on the second allowed attempt).
+fn saves_outright(kind: &str) -> bool {
+    !matches!(
+        kind,
+        "key_team"
+            | "key_session"
+            | "monthly_summary"
+            | "daily_log"
+            | "care_plan"
+            | "safe_care_plan"
+    )
+}
+
+/// The kinds written on an existing review rather than on the child.
+fn on_a_review(kind: &str) -> bool {
+    matches!(
+        kind,
+        "review_report" | "consultation_booklet" | "review_outcome"
+    )
+}
+
+/// The Monday `weeks` weeks from this one (negative: before).
+fn monday(weeks: i64) -> String {
+    use chrono::Datelike;
+    let today = chrono::Utc::now().date_naive();
+    let this = today - chrono::Duration::days(today.weekday().num_days_from_monday().into());
+    (this + chrono::Duration::weeks(weeks)).to_string()
+}
+
 /// A write of the kind that creates something new (or, for the key team, the manager's
-/// change of key carer).
-fn write(kind: &str, child: &str) -> Option<(&'static str, Value)> {
+/// change of key carer; for a review's outcome, its recording on a review).
+fn write(kind: &str, child: &str, a: &Attempt) -> Option<(&'static str, Value)> {
     let now = chrono::Utc::now();
+    let today = now.date_naive().to_string();
     Some(match kind {
-        "child_profile" => return None,
+        "child_profile" => (
+            "mutation($i: ChangeChildDetailsInput!) { changeChildDetails(input: $i) { child { id } } }",
+            a.child_details.clone(),
+        ),
         "key_team" => (
             "mutation($i: ChangeKeyCarerInput!) { changeKeyCarer(input: $i) { assignment { id } } }",
             json!({"childId": child, "keyCarerId": gid("User", "keycarer.oak", "user"), "reason": "OTHER", "note": "matrix test"}),
@@ -83,6 +181,62 @@ fn write(kind: &str, child: &str) -> Option<(&'static str, Value)> {
             "mutation($i: AddSafeCareRiskInput!) { addSafeCareRisk(input: $i) { safeCareRisk { id } } }",
             json!({"childId": child, "category": "OTHER", "atRisk": ["SELF"], "level": "LOW", "management": "Talk it through."}),
         ),
+        "statutory_review" => (
+            "mutation($i: ScheduleStatutoryReviewInput!) { scheduleStatutoryReview(input: $i) { statutoryReview { id } } }",
+            json!({"childId": child, "scheduledFor": (now.date_naive() + chrono::Duration::days(60)).to_string(), "sequence": "LATER"}),
+        ),
+        "review_report" => (
+            "mutation($i: SaveReviewReportInput!) { saveReviewReport(input: $i) { reviewReport { id } } }",
+            json!({"reviewId": a.review, "content": "You have settled well this term."}),
+        ),
+        "consultation_booklet" => (
+            "mutation($i: AddConsultationBookletInput!) { addConsultationBooklet(input: $i) { consultationBooklet { id } } }",
+            json!({"reviewId": a.review, "source": "CHILD", "content": "I like my room.", "receivedOn": today}),
+        ),
+        "review_outcome" => (
+            "mutation($i: RecordReviewOutcomeInput!) { recordReviewOutcome(input: $i) { statutoryReview { id } } }",
+            json!({"id": a.review, "expectedVersion": 1, "heldOn": today, "outcome": "The plan continues.", "actionPlan": "Extra contact with Nan."}),
+        ),
+        "health_plan" => (
+            "mutation($i: RecordHealthAssessmentInput!) { recordHealthAssessment(input: $i) { healthAssessment { id } } }",
+            json!({"childId": child, "assessedOn": today, "summary": "Healthy.", "actionPlan": "Eye test."}),
+        ),
+        "health_record" => (
+            "mutation($i: RecordHealthMeasurementInput!) { recordHealthMeasurement(input: $i) { healthMeasurement { id } } }",
+            json!({"childId": child, "measuredOn": today, "heightCm": 160.5, "weightKg": 50.2}),
+        ),
+        "education" => (
+            "mutation($i: RecordSchoolLiaisonInput!) { recordSchoolLiaison(input: $i) { schoolLiaison { id } } }",
+            json!({"childId": child, "weekOf": monday(-a.n), "notes": "Working hard in maths."}),
+        ),
+        "family" => (
+            "mutation($i: AddSignificantPersonInput!) { addSignificantPerson(input: $i) { significantPerson { id } } }",
+            json!({"childId": child, "name": "Pat (aunt)", "relationship": "Aunt"}),
+        ),
+        "missing_episode" => (
+            "mutation($i: ReportMissingEpisodeInput!) { reportMissingEpisode(input: $i) { missingEpisode { id } } }",
+            json!({"childId": child, "wentMissingAt": (now - chrono::Duration::hours(3)).to_rfc3339(), "reportedAt": (now - chrono::Duration::hours(2)).to_rfc3339(), "riskLevel": "MEDIUM"}),
+        ),
+        "file_audit" => (
+            "mutation($i: RecordFileAuditInput!) { recordFileAudit(input: $i) { fileAudit { id } } }",
+            json!({"childId": child, "weekOf": monday(-10 - a.n), "items": a.audit_items, "updates": "Chronology updated."}),
+        ),
+        "clothing" => (
+            "mutation($i: RecordClothingEntryInput!) { recordClothingEntry(input: $i) { clothingEntry { id } } }",
+            json!({"childId": child, "entryOn": today, "kind": "ALLOWANCE", "description": "Weekly allowance", "amountPence": 2500}),
+        ),
+        "pathway_plan" => (
+            "mutation($i: SavePathwayPlanInput!) { savePathwayPlan(input: $i) { pathwayPlan { id } } }",
+            json!({"childId": child, "expectedVersion": a.pathway_plan_version, "content": "Getting ready for college."}),
+        ),
+        "weekly_plan" => (
+            "mutation($i: SaveWeeklyPlanInput!) { saveWeeklyPlan(input: $i) { weeklyPlan { id } } }",
+            json!({"childId": child, "weekOf": monday(1 + a.n), "gettingUp": "7:15 on school days"}),
+        ),
+        "chronology" => (
+            "mutation($i: AddChronologyEntryInput!) { addChronologyEntry(input: $i) { chronologyEntry { id } } }",
+            json!({"childId": child, "occurredOn": today, "title": "Joined the drama club"}),
+        ),
         other => panic!("no write for {other}"),
     })
 }
@@ -96,14 +250,106 @@ fn outcome(body: &Value) -> Result<(), String> {
     }
 }
 
+/// How a denied write answers: FORBIDDEN on a child the user can see, NOT_FOUND when it names
+/// a record the user may not read (home staff and a review).
+fn denial(kind: &str, column: usize) -> &'static str {
+    let reviews = MATRIX
+        .iter()
+        .find(|(k, _)| *k == "statutory_review")
+        .unwrap()
+        .1[column];
+    if on_a_review(kind) && !reviews.contains('R') {
+        "NOT_FOUND"
+    } else {
+        "FORBIDDEN"
+    }
+}
+
+const SCHEDULE: &str = "mutation($i: ScheduleStatutoryReviewInput!) { scheduleStatutoryReview(input: $i) { statutoryReview { id version } } }";
+
+/// Schedules a review of Amelia as her key carer; its id.
+async fn new_review(app: &DemoApp, child: &str) -> String {
+    let scheduled_for = (chrono::Utc::now().date_naive() + chrono::Duration::days(30)).to_string();
+    let (_, body) = app
+        .gql(
+            USERS[0].1,
+            SCHEDULE,
+            json!({"i": {"childId": child, "scheduledFor": scheduled_for, "sequence": "LATER", "iroId": gid("User", "iro", "user")}}),
+        )
+        .await;
+    body["data"]["scheduleStatutoryReview"]["statutoryReview"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("schedule a review: {body}"))
+        .to_owned()
+}
+
+/// The documents a file audit checks, as the schema names them.
+async fn audit_documents(app: &DemoApp) -> Vec<String> {
+    let (_, body) = app
+        .gql(
+            USERS[2].1,
+            "{ __type(name: \"AuditDocument\") { enumValues { name } } }",
+            json!({}),
+        )
+        .await;
+    body["data"]["__type"]["enumValues"]
+        .as_array()
+        .unwrap_or_else(|| panic!("AuditDocument: {body}"))
+        .iter()
+        .map(|v| v["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// `Child.viewerCan` as (kind, read, write).
+async fn viewer_can(app: &DemoApp, user: &str, child: &str) -> Vec<(String, bool, bool)> {
+    let (_, body) = app
+        .gql(
+            user,
+            "query($c: ID!) { child(id: $c) { viewerCan { kind read write } } }",
+            json!({"c": child}),
+        )
+        .await;
+    body["data"]["child"]["viewerCan"]
+        .as_array()
+        .unwrap_or_else(|| panic!("viewerCan of {user}: {body}"))
+        .iter()
+        .map(|k| {
+            (
+                k["kind"].as_str().unwrap().to_owned(),
+                k["read"] == true,
+                k["write"] == true,
+            )
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn every_basis_reads_and_writes_exactly_what_the_matrix_says() {
     let app = DemoApp::spawn().await;
     let amelia = gid("Child", "amelia", "child");
+    let audit_items: Value = audit_documents(&app)
+        .await
+        .into_iter()
+        .map(|d| json!({"document": d, "present": true, "current": true, "applicable": true}))
+        .collect();
     let mut checked = 0;
     let mut wrong = Vec::new();
+    for (column, (basis, user)) in USERS.iter().enumerate() {
+        let can = viewer_can(&app, user, &amelia).await;
+        for (kind, cells) in MATRIX {
+            let cell = cells[column];
+            let expected = (cell.contains('R'), cell.contains('W') || cell.contains('O'));
+            match can.iter().find(|(k, _, _)| k == kind) {
+                Some((_, read, write)) if (*read, *write) == expected => {}
+                got => wrong.push(format!(
+                    "{basis} viewerCan {kind}: ACCESS.md says {cell:?}, got {got:?}"
+                )),
+            }
+            checked += 1;
+        }
+    }
     for (kind, cells) in MATRIX {
-        for ((basis, user), cell) in USERS.iter().zip(cells) {
+        for (column, ((basis, user), cell)) in USERS.iter().zip(cells).enumerate() {
             let (_, body) = app.gql(user, read_query(kind), json!({"c": amelia})).await;
             let may_read = cell.contains('R');
             match (may_read, outcome(&body)) {
@@ -112,17 +358,37 @@ async fn every_basis_reads_and_writes_exactly_what_the_matrix_says() {
                     "{basis} read {kind}: ACCESS.md says {cell:?}, got {got:?} ({body})"
                 )),
             }
-            if let Some((mutation, input)) = write(kind, &amelia) {
-                let (_, body) = app.gql(user, mutation, json!({ "i": input })).await;
-                let may_write = cell.contains('W') || cell.contains('O');
-                match (may_write, outcome(&body)) {
-                    (true, Ok(())) => {}
-                    (false, Err(c)) if c == "FORBIDDEN" => {}
-                    (_, got) => wrong.push(format!(
-                        "{basis} write {kind}: ACCESS.md says {cell:?}, got {got:?} ({body})"
-                    )),
-                }
-                checked += 1;
+            checked += 1;
+            let attempt = Attempt {
+                review: if on_a_review(kind) {
+                    new_review(&app, &amelia).await
+                } else {
+                    String::new()
+                },
+                pathway_plan_version: if *kind == "pathway_plan" {
+                    pathway_plan_version(&app, &amelia).await
+                } else {
+                    None
+                },
+                n: column as i64,
+                audit_items: audit_items.clone(),
+                child_details: if *kind == "child_profile" {
+                    child_details(&app, &amelia).await
+                } else {
+                    Value::Null
+                },
+            };
+            let Some((mutation, input)) = write(kind, &amelia, &attempt) else {
+                continue;
+            };
+            let (_, body) = app.gql(user, mutation, json!({ "i": input })).await;
+            let may_write = cell.contains('W') || cell.contains('O');
+            match (may_write, outcome(&body)) {
+                (true, Ok(())) if !saves_outright(kind) || body["errors"].is_null() => {}
+                (false, Err(c)) if c == denial(kind, column) => {}
+                (_, got) => wrong.push(format!(
+                    "{basis} write {kind}: ACCESS.md says {cell:?}, got {got:?} ({body})"
+                )),
             }
             checked += 1;
         }
@@ -133,5 +399,123 @@ async fn every_basis_reads_and_writes_exactly_what_the_matrix_says() {
         wrong.len(),
         wrong.join("\n")
     );
+    app.stop().await;
+}
+
+/// A correction of the child's details that changes nothing but the version: the input of
+/// `changeChildDetails`, from the details as they stand (read by the manager).
+async fn child_details(app: &DemoApp, child: &str) -> Value {
+    let (_, body) = app
+        .gql(
+            USERS[2].1,
+            "query($c: ID!) { child(id: $c) { version legalName preferredName dateOfBirth gender ethnicity religion firstLanguage legalStatus lookedAfterSince placingAuthority placingAuthorityRef nhsNumber } }",
+            json!({"c": child}),
+        )
+        .await;
+    let mut details = body["data"]["child"].clone();
+    let version = details["version"].clone();
+    details
+        .as_object_mut()
+        .unwrap_or_else(|| panic!("the child's details: {body}"))
+        .remove("version");
+    json!({"id": child, "expectedVersion": version, "child": details})
+}
+
+/// The version of Amelia's pathway plan, if she has one (read by her manager).
+async fn pathway_plan_version(app: &DemoApp, child: &str) -> Option<i64> {
+    let (_, body) = app
+        .gql(
+            USERS[2].1,
+            "query($c: ID!) { child(id: $c) { pathwayPlan { version } } }",
+            json!({"c": child}),
+        )
+        .await;
+    body["data"]["child"]["pathwayPlan"]["version"].as_i64()
+}
+
+const REVIEWS: &str = "query($c: ID!) { child(id: $c) { reviews(first: 50) { edges { node { id report { id status content childViews submittedAt } } } } } }";
+
+/// The `report` of one review of the child as `user` sees it, and the whole answer.
+async fn report_seen_by(app: &DemoApp, user: &str, child: &str, review: &str) -> (Value, Value) {
+    let (_, body) = app.gql(user, REVIEWS, json!({"c": child})).await;
+    let report = body["data"]["child"]["reviews"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{user}: {body}"))
+        .iter()
+        .find(|e| e["node"]["id"] == review)
+        .unwrap_or_else(|| panic!("{user} does not see the review: {body}"))["node"]["report"]
+        .clone();
+    (report, body)
+}
+
+#[tokio::test]
+async fn the_iro_reads_a_review_report_only_once_it_is_submitted() {
+    let app = DemoApp::spawn().await;
+    let (key_carer, sw, iro) = (USERS[0].1, USERS[3].1, USERS[4].1);
+    let amelia = gid("Child", "amelia", "child");
+    let review = new_review(&app, &amelia).await;
+    let (_, body) = app
+        .gql(
+            key_carer,
+            "mutation($i: SaveReviewReportInput!) { saveReviewReport(input: $i) { reviewReport { id status version } } }",
+            json!({"i": {"reviewId": review, "content": "You have settled well.", "childViews": "I want to stay here."}}),
+        )
+        .await;
+    let report = body["data"]["saveReviewReport"]["reviewReport"].clone();
+    assert_eq!(report["status"], "CHILD_VIEWS_ADDED", "{body}");
+
+    // A draft: the IRO gets no report and no error; the social worker reads it.
+    let (seen, body) = report_seen_by(&app, iro, &amelia, &review).await;
+    assert!(seen.is_null() && body["errors"].is_null(), "{body}");
+    let (_, body) = app
+        .gql(
+            iro,
+            "query($id: ID!) { node(id: $id) { id } }",
+            json!({"id": report["id"]}),
+        )
+        .await;
+    assert_eq!(
+        code(&body),
+        Some("NOT_FOUND"),
+        "the IRO fetches a draft by id: {body}"
+    );
+    let (seen, body) = report_seen_by(&app, sw, &amelia, &review).await;
+    assert_eq!(seen["status"], "CHILD_VIEWS_ADDED", "{body}");
+    // The report of Amelia's first review was submitted long ago: the IRO reads it.
+    let (_, body) = app.gql(iro, REVIEWS, json!({"c": amelia})).await;
+    let submitted = body["data"]["child"]["reviews"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["node"]["report"]["status"] == "SUBMITTED")
+        .count();
+    assert_eq!(submitted, 1, "{body}");
+
+    let (_, body) = app
+        .gql(
+            key_carer,
+            "mutation($i: SubmitReviewReportInput!) { submitReviewReport(input: $i) { reviewReport { status version } } }",
+            json!({"i": {"id": report["id"], "expectedVersion": report["version"]}}),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["submitReviewReport"]["reviewReport"]["status"], "SUBMITTED",
+        "{body}"
+    );
+
+    // Submitted: the IRO reads it, in the list and by id.
+    let (seen, body) = report_seen_by(&app, iro, &amelia, &review).await;
+    assert_eq!(seen["status"], "SUBMITTED", "{body}");
+    assert_eq!(seen["content"], "You have settled well.");
+    assert_eq!(seen["childViews"], "I want to stay here.");
+    assert!(seen["submittedAt"].is_string(), "{body}");
+    let (_, body) = app
+        .gql(
+            iro,
+            "query($id: ID!) { node(id: $id) { id } }",
+            json!({"id": report["id"]}),
+        )
+        .await;
+    assert_eq!(body["data"]["node"]["id"], report["id"], "{body}");
     app.stop().await;
 }
