@@ -932,3 +932,48 @@ pub async fn records_by_ids<E: EntityTrait>(
     }
     Ok(out)
 }
+
+/// Children by id, in one query: those the caller may see (the others are left out). Each
+/// is noted as a read of the child's profile.
+pub async fn children_by_ids(
+    req: &Request,
+    ids: &[Uuid],
+) -> DomainResult<std::collections::HashMap<Uuid, e::child::Model>> {
+    let access = req.access.children(&req.txn).await.map_err(authz_error)?;
+    let visible: Vec<Uuid> = ids
+        .iter()
+        .copied()
+        .filter(|id| {
+            access.get(id).is_some_and(|a| {
+                req.access
+                    .decide(a, Kind::ChildProfile, Action::Read, RecordFacts::default())
+                    .is_allowed()
+            })
+        })
+        .collect();
+    if visible.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let rows = e::child::Entity::find()
+        .filter(e::child::Column::TenantId.eq(req.identity.tenant_id))
+        .filter(e::child::Column::Id.is_in(visible))
+        .all(&req.txn)
+        .await?;
+    let mut out = std::collections::HashMap::new();
+    for child in rows {
+        if let Some(a) = access.get(&child.id) {
+            let decision =
+                req.access
+                    .decide(a, Kind::ChildProfile, Action::Read, RecordFacts::default());
+            req.record_access(
+                Some(child.id),
+                Kind::ChildProfile,
+                Some(child.id),
+                Action::Read,
+                decision,
+            );
+        }
+        out.insert(child.id, child);
+    }
+    Ok(out)
+}

@@ -8,6 +8,7 @@ pub mod chronology;
 pub mod clothing;
 pub mod daily_logs;
 pub mod db;
+pub mod due;
 pub mod education;
 pub mod error;
 pub mod family;
@@ -28,6 +29,7 @@ pub mod reviews;
 pub mod safe_care_plans;
 pub mod sessions;
 pub mod subject_access;
+pub mod timescales;
 pub mod writes;
 
 pub use error::{DomainError, DomainResult};

@@ -827,3 +827,61 @@ impl AuditItem {
         serde_json::to_value(items).unwrap_or_default()
     }
 }
+
+/// A rule of "what is due" (PRODUCT.md), each with a timescale of the council.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Enum, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DueRule {
+    /// A key carer appointed on or before the admission day.
+    KeyCarerAppointed,
+    /// The first key session, within 7 days of admission.
+    FirstKeySession,
+    /// At least one key session held each week (Monday to Sunday).
+    WeeklyKeySession,
+    /// At least four key sessions held each calendar month.
+    MonthlyKeySessions,
+    /// The month's summary submitted and signed by the child by the month's last day.
+    MonthlySummary,
+    /// The IPCP reviewed every 31 days.
+    IpcpReview,
+    /// The Safe Care Plan reviewed every 31 days, and within 3 days after a missing episode.
+    SafeCarePlanReview,
+    /// The weekly file audit.
+    FileAudit,
+    /// The first statutory review, within 20 working days of becoming looked after.
+    FirstStatutoryReview,
+    /// The second review, within 3 months of the first.
+    SecondStatutoryReview,
+    /// Later reviews, at most 6 months apart.
+    LaterStatutoryReview,
+    /// The review report, submitted 5 working days before the review.
+    ReviewReport,
+    /// The return interview, within 72 hours of return from a missing episode.
+    ReturnInterview,
+    /// GP registration within 7 days of admission.
+    GpRegistration,
+    /// Dentist registration within 7 days of admission.
+    DentistRegistration,
+    /// Optician registration within 7 days of admission.
+    OpticianRegistration,
+    /// Weekly liaison with the school while the child has a school or college place.
+    SchoolLiaison,
+    /// The pathway plan, by the council's age (15 years 6 months by default).
+    PathwayPlan,
+    /// The leaving-care needs assessment, within 3 months after the 16th birthday.
+    LeavingCareNeedsAssessment,
+}
+
+/// Where a due item stands.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Enum, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum DueState {
+    /// Past its due date and not done.
+    Overdue,
+    /// Not done, and due within the next few days.
+    DueSoon,
+    /// Done, or not due for a while.
+    Ok,
+}

@@ -378,6 +378,21 @@ impl Child {
         crate::records::plans::pathway_plan(ctx, self.0.id).await
     }
 
+    /// What is due for the child (in placement): every rule of the council's timescales, of
+    /// the kinds of record the viewer may read; overdue first, then by due date.
+    async fn due_items(
+        &self,
+        ctx: &Context<'_>,
+        state: Option<DueState>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<crate::records::due::DueItem>> {
+        let paging = (first, after, last, before);
+        crate::records::due::of_child(ctx, self.0.id, state, paging).await
+    }
+
     /// What the viewer may read and write for this child, kind by kind, from the same policy
     /// that enforces it: front ends hide what the viewer cannot use.
     async fn viewer_can(&self, ctx: &Context<'_>) -> Result<Vec<KindAccess>> {

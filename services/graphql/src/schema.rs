@@ -12,6 +12,7 @@ pub struct Query(
     crate::node::NodeQuery,
     crate::identity_providers::IdentityProviderQuery,
     crate::access_log::AccessLogQuery,
+    crate::records::due::DueQuery,
 );
 
 /// The root mutation: every module's mutations merged.
@@ -159,7 +160,15 @@ pub fn with_request(
             tokio::spawn,
         ))
         .data(DataLoader::new(
-            crate::records::plans::WeekLoader(weak),
+            crate::records::plans::WeekLoader(weak.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            crate::records::due::DueLoader(weak.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            crate::records::due::ChildLoader(weak),
             tokio::spawn,
         ))
         .data(people)

@@ -5,6 +5,7 @@
 
 pub mod chronology;
 pub mod clothing;
+pub mod due;
 pub mod education;
 pub mod family;
 pub mod file_audits;

@@ -10,6 +10,7 @@ mod app;
 mod auth;
 mod care_record;
 mod demo_app;
+mod due;
 mod identity_providers;
 mod isolation;
 mod key_carer_week;

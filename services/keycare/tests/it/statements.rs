@@ -24,6 +24,7 @@ const DEEP: &str = "query($children: Int, $logs: Int, $name: String) {
     pathwayPlan { dueOn leavingCareWorker { name } }
     weeklyPlan { weekOf }
     chronology(first: 5) { edges { node { title } } }
+    dueItems { edges { node { rule state recordId } } }
   } } }
 }";
 
