@@ -282,6 +282,45 @@ impl Access {
             .map_or(Decision::Denied, Decision::Allowed)
     }
 
+    /// The homes whose council reports the caller may read: every home of the council for a
+    /// tenant role the policy lets read them (`reporting`), else the homes the caller
+    /// manages today when the `manager` basis may. Aggregates only: this never opens a
+    /// child's record.
+    pub async fn report_homes<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+    ) -> Result<ReportScope, AuthzError> {
+        if let Decision::Allowed(basis) = self.decide_for_tenant(Kind::CouncilReport, Action::Read)
+        {
+            return Ok(ReportScope::AllHomes(basis));
+        }
+        if !self.principal.active
+            || !self
+                .policy
+                .allows(Basis::Manager, Kind::CouncilReport, Action::Read)
+        {
+            return Ok(ReportScope::Homes(Vec::new()));
+        }
+        use e::home_membership as hm;
+        let today = self.principal.today;
+        let homes = hm::Entity::find()
+            .filter(hm::Column::UserId.eq(self.principal.user_id))
+            .filter(hm::Column::Role.eq(HomeRole::Manager))
+            .filter(hm::Column::StartDate.lte(today))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(hm::Column::EndDate.is_null())
+                    .add(hm::Column::EndDate.gt(today)),
+            )
+            .all(conn)
+            .await
+            .map_err(AuthzError::from)?
+            .into_iter()
+            .map(|m| m.home_id)
+            .collect();
+        Ok(ReportScope::Homes(homes))
+    }
+
     /// The children whose records of `kind` the caller may read, as list predicates.
     pub async fn read_scope<C: ConnectionTrait>(
         &self,
@@ -362,6 +401,15 @@ impl Access {
             })
             .collect())
     }
+}
+
+/// Which homes' council reports a caller may read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReportScope {
+    /// Every home of the council, on this basis (a tenant role).
+    AllHomes(Basis),
+    /// These homes (those the caller manages; none for everyone else).
+    Homes(Vec<Uuid>),
 }
 
 /// Facts about the record acted on that some rules depend on.

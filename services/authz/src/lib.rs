@@ -9,7 +9,9 @@ mod error;
 mod policy;
 mod vocabulary;
 
-pub use access::{Access, ChildAccess, Decision, Grant, Principal, RecordFacts, Scope};
+pub use access::{
+    Access, ChildAccess, Decision, Grant, Principal, RecordFacts, ReportScope, Scope,
+};
 pub use error::AuthzError;
 pub use policy::{MODEL, POLICY, Policy, validate};
 pub use vocabulary::{Action, Basis, Kind};

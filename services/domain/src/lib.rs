@@ -6,6 +6,7 @@ pub mod care_plans;
 pub mod care_record;
 pub mod chronology;
 pub mod clothing;
+pub mod council_report;
 pub mod daily_logs;
 pub mod db;
 pub mod due;

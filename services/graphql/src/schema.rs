@@ -13,6 +13,7 @@ pub struct Query(
     crate::identity_providers::IdentityProviderQuery,
     crate::access_log::AccessLogQuery,
     crate::records::due::DueQuery,
+    crate::records::council_report::CouncilReportQuery,
 );
 
 /// The root mutation: every module's mutations merged.

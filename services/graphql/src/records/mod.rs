@@ -5,6 +5,7 @@
 
 pub mod chronology;
 pub mod clothing;
+pub mod council_report;
 pub mod due;
 pub mod education;
 pub mod family;

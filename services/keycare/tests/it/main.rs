@@ -9,6 +9,7 @@ mod access_log;
 mod app;
 mod auth;
 mod care_record;
+mod council_report;
 mod demo_app;
 mod due;
 mod identity_providers;
