@@ -78,7 +78,8 @@ const OPERATIONS: &[(&str, &str)] = &[
     ),
 ];
 
-const RECORD_SESSION: &str = "mutation($i: RecordKeySessionInput!) { recordKeySession(input: $i) { keySession { id } } }";
+const RECORD_SESSION: &str =
+    "mutation($i: RecordKeySessionInput!) { recordKeySession(input: $i) { keySession { id } } }";
 
 /// Who runs each operation, and on which child.
 struct Cast {
@@ -113,7 +114,11 @@ async fn main() -> anyhow::Result<()> {
     }
     let db = keycare_domain::db::connect(&args.database_url, 4).await?;
     let tenant = keycare_seed::scale::tenant_id(1);
-    if e::tenant::Entity::find_by_id(tenant).one(&db).await?.is_none() {
+    if e::tenant::Entity::find_by_id(tenant)
+        .one(&db)
+        .await?
+        .is_none()
+    {
         println!(
             "seeding {} councils x {} homes x {} children x {} years ...",
             args.tenants, args.homes, args.children, args.years
@@ -193,7 +198,10 @@ async fn main() -> anyhow::Result<()> {
                 mint(&cast.key_carer),
                 json!({"child": gid("Child", cast.key_child)}),
             ),
-            "iroReviewPack" => (mint(&cast.iro), json!({"child": gid("Child", cast.iro_child)})),
+            "iroReviewPack" => (
+                mint(&cast.iro),
+                json!({"child": gid("Child", cast.iro_child)}),
+            ),
             "councilCompliance" => (
                 mint(&cast.reporting),
                 json!({"from": month.to_string(), "to": today.to_string()}),
@@ -213,7 +221,9 @@ async fn main() -> anyhow::Result<()> {
                 write_mix: *name == "writeMix",
             };
             let statements_before = statements(&http, &base).await?;
-            let figures = run.drive(conns, Duration::from_secs(args.seconds), pid).await?;
+            let figures = run
+                .drive(conns, Duration::from_secs(args.seconds), pid)
+                .await?;
             let statements_after = statements(&http, &base).await?;
             let per_request =
                 (statements_after - statements_before) as f64 / figures.requests.max(1) as f64;
@@ -301,7 +311,10 @@ async fn cast(
         .filter(e::key_team_assignment::Column::TenantId.eq(tenant))
         .filter(e::key_team_assignment::Column::Role.eq(KeyTeamRole::KeyCarer))
         .filter(e::key_team_assignment::Column::EndDate.is_null())
-        .filter(e::key_team_assignment::Column::PlacementId.is_in(open_placements.iter().take(500).copied()))
+        .filter(
+            e::key_team_assignment::Column::PlacementId
+                .is_in(open_placements.iter().take(500).copied()),
+        )
         .one(&txn)
         .await?
         .context("a key carer with a child in placement")?;
@@ -351,7 +364,12 @@ async fn cast(
 }
 
 async fn statements(http: &reqwest::Client, base: &str) -> anyhow::Result<u64> {
-    let text = http.get(format!("{base}/metrics")).send().await?.text().await?;
+    let text = http
+        .get(format!("{base}/metrics"))
+        .send()
+        .await?
+        .text()
+        .await?;
     text.lines()
         .find_map(|l| l.strip_prefix("keycare_sql_statements_total "))
         .and_then(|v| v.trim().parse().ok())
