@@ -359,8 +359,9 @@ pub struct RecordTable<E: EntityTrait> {
     pub restricted: E::Column,
     pub ordering: Ordering<E::Column>,
     pub key: fn(&E::Model) -> (SortValue, Uuid),
-    /// The people a row names (author, held by, ...), loaded with its page.
-    pub people: fn(&E::Model) -> Vec<Uuid>,
+    /// The columns of the people a row names (author, held by, ...): their names and job
+    /// titles are joined to its page.
+    pub people: &'static [&'static str],
     /// The columns every child record has.
     pub row: fn(&E::Model) -> Row,
     /// Whether the record has been submitted (review reports; false for other kinds).
@@ -454,15 +455,7 @@ pub mod tables {
 
     macro_rules! table {
         ($name:ident, $m:ident, $kind:expr, $sort:ident, $sort_kind:ident, $value:expr) => {
-            table!(
-                $name,
-                $m,
-                $kind,
-                $sort,
-                $sort_kind,
-                $value,
-                |m: &e::$m::Model| vec![m.author_id]
-            );
+            table!($name, $m, $kind, $sort, $sort_kind, $value, &["author_id"]);
         };
         ($name:ident, $m:ident, $kind:expr, $sort:ident, $sort_kind:ident, $value:expr, $people:expr) => {
             table!(
@@ -515,11 +508,7 @@ pub mod tables {
         PlannedAt,
         DateTime,
         |m: &e::key_session::Model| SortValue::DateTime(m.planned_at),
-        |m: &e::key_session::Model| {
-            let mut p = vec![m.author_id];
-            p.extend(m.held_by_id);
-            p
-        }
+        &["author_id", "held_by_id"]
     );
     table!(
         monthly_summaries,
@@ -528,11 +517,7 @@ pub mod tables {
         Month,
         Date,
         |m: &e::monthly_summary::Model| SortValue::Date(m.month),
-        |m: &e::monthly_summary::Model| {
-            let mut p = vec![m.author_id, m.written_by_id];
-            p.extend(m.acknowledged_by_id);
-            p
-        }
+        &["author_id", "written_by_id", "acknowledged_by_id"]
     );
     table!(
         daily_logs,
@@ -581,11 +566,7 @@ pub mod tables {
         ScheduledFor,
         Date,
         |m: &e::statutory_review::Model| SortValue::Date(m.scheduled_for),
-        |m: &e::statutory_review::Model| {
-            let mut p = vec![m.author_id];
-            p.extend(m.iro_id);
-            p
-        }
+        &["author_id", "iro_id"]
     );
     table!(
         review_reports,
@@ -594,7 +575,7 @@ pub mod tables {
         CreatedAt,
         DateTime,
         |m: &e::review_report::Model| SortValue::DateTime(m.created_at),
-        |m: &e::review_report::Model| vec![m.author_id],
+        &["author_id"],
         |m: &e::review_report::Model| m.status == ReportStatus::Submitted
     );
     table!(
@@ -644,7 +625,7 @@ pub mod tables {
         GivenAt,
         DateTime,
         |m: &e::medication_record::Model| SortValue::DateTime(m.given_at),
-        |m: &e::medication_record::Model| vec![m.author_id, m.given_by_id]
+        &["author_id", "given_by_id"]
     );
     table!(
         education_placements,
@@ -725,11 +706,7 @@ pub mod tables {
         WeekOf,
         Date,
         |m: &e::file_audit::Model| SortValue::Date(m.week_of),
-        |m: &e::file_audit::Model| {
-            let mut p = vec![m.author_id];
-            p.extend(m.signed_by_id);
-            p
-        }
+        &["author_id", "signed_by_id"]
     );
     table!(
         clothing_entries,
@@ -738,11 +715,7 @@ pub mod tables {
         EntryOn,
         Date,
         |m: &e::clothing_entry::Model| SortValue::Date(m.entry_on),
-        |m: &e::clothing_entry::Model| {
-            let mut p = vec![m.author_id];
-            p.extend(m.ordered_via_id);
-            p
-        }
+        &["author_id", "ordered_via_id"]
     );
     table!(
         pathway_plans,
@@ -751,11 +724,7 @@ pub mod tables {
         CreatedAt,
         DateTime,
         |m: &e::pathway_plan::Model| SortValue::DateTime(m.created_at),
-        |m: &e::pathway_plan::Model| {
-            let mut p = vec![m.author_id];
-            p.extend(m.leaving_care_worker_id);
-            p
-        }
+        &["author_id", "leaving_care_worker_id"]
     );
     table!(
         weekly_plans,
@@ -806,8 +775,14 @@ pub async fn viewer_can(req: &Request, child: Uuid) -> DomainResult<Vec<(Kind, b
         .map_err(authz_error)
 }
 
+/// First pages of many children, and the people their rows name (id, name, job title).
+pub struct FirstPages<M> {
+    pub pages: std::collections::HashMap<Uuid, DomainResult<Page<M>>>,
+    pub people: Vec<(Uuid, String, Option<String>)>,
+}
+
 /// The first page (`first` rows, newest first) of one kind of record for many children in
-/// ONE statement, so a list of children with their records costs the same number of
+/// ONE statement, with the names of the people the rows name joined in, so a list of children with their records costs the same number of
 /// statements for 1 child or 50. Each child is decided and logged as with [`records`]; a
 /// child the caller may not read gets its error instead of a page.
 pub async fn first_pages<E>(
@@ -815,7 +790,7 @@ pub async fn first_pages<E>(
     table: &RecordTable<E>,
     children: &[Uuid],
     first: Option<i32>,
-) -> DomainResult<std::collections::HashMap<Uuid, DomainResult<Page<E::Model>>>>
+) -> DomainResult<FirstPages<E::Model>>
 where
     E: EntityTrait,
     E::Model: sea_orm::FromQueryResult + Sync,
@@ -839,7 +814,10 @@ where
         }
     }
     if readable.is_empty() {
-        return Ok(out);
+        return Ok(FirstPages {
+            pages: out,
+            people: Vec::new(),
+        });
     }
     let rn = Alias::new("kc_rn");
     let window = WindowStatement::partition_by(table.child)
@@ -855,18 +833,48 @@ where
         )
         .into_query();
     inner.expr_window_as(Expr::cust("ROW_NUMBER()"), window, rn.clone());
-    let outer = Query::select()
-        .column(Asterisk)
-        .from_subquery(inner, Alias::new("ranked"))
-        .and_where(Expr::col(rn.clone()).lte(n as i64 + 1))
-        .order_by(rn, sea_orm::Order::Asc)
-        .to_owned();
+    let ranked = Alias::new("ranked");
+    let mut outer = Query::select();
+    outer
+        .column((ranked.clone(), Asterisk))
+        .from_subquery(inner, ranked.clone())
+        .and_where(Expr::col((ranked.clone(), rn.clone())).lte(n as i64 + 1))
+        .order_by((ranked.clone(), rn), sea_orm::Order::Asc);
+    // The people the rows name, joined: no statement of their own.
+    for (i, column) in table.people.iter().enumerate() {
+        let u = Alias::new(format!("kc_u{i}"));
+        outer
+            .join_as(
+                sea_orm::JoinType::LeftJoin,
+                e::user::Entity,
+                u.clone(),
+                Expr::col((u.clone(), e::user::Column::Id))
+                    .equals((ranked.clone(), Alias::new(*column))),
+            )
+            .expr_as(
+                Expr::col((u.clone(), e::user::Column::Name)),
+                Alias::new(format!("kc_p{i}_name")),
+            )
+            .expr_as(
+                Expr::col((u, e::user::Column::JobTitle)),
+                Alias::new(format!("kc_p{i}_title")),
+            );
+    }
     let rows = req.txn.query_all(&outer).await?;
     let mut grouped: std::collections::HashMap<Uuid, Vec<E::Model>> =
         std::collections::HashMap::new();
+    let mut people = Vec::new();
     for row in rows {
         let model = E::Model::from_query_result(&row, "")?;
         let child: Uuid = row.try_get("", sea_orm::IdenStatic::as_str(&table.child))?;
+        for (i, column) in table.people.iter().enumerate() {
+            let id: Option<Uuid> = row.try_get("", column)?;
+            let name: Option<String> = row.try_get("", &format!("kc_p{i}_name"))?;
+            if let (Some(id), Some(name)) = (id, name) {
+                let title: Option<String> = row.try_get("", &format!("kc_p{i}_title"))?;
+                people.push((id, name, title));
+            }
+        }
         grouped.entry(child).or_default().push(model);
     }
     for child in readable {
@@ -889,7 +897,7 @@ where
             }),
         );
     }
-    Ok(out)
+    Ok(FirstPages { pages: out, people })
 }
 
 /// Records of one kind by id, in one query: those the caller may read (the others are left

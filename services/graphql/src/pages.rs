@@ -50,24 +50,24 @@ where
                 .filter(|k| k.first == first)
                 .map(|k| k.child)
                 .collect();
-            let pages = first_pages(&req, &table, &children, first)
+            let found = first_pages(&req, &table, &children, first)
                 .await
                 .map_err(gql)?;
-            for (child, page) in pages {
+            for (child, page) in found.pages {
                 out.insert(PageKey { child, first }, page.map_err(gql));
             }
-        }
-        // The people these rows name, in one query with the page, so that resolving them
-        // costs no statement of its own however the resolvers interleave.
-        let mut ids: Vec<Uuid> = out
-            .values()
-            .filter_map(|p| p.as_ref().ok())
-            .flat_map(|p| p.rows.iter().flat_map(|(_, m)| (table.people)(m)))
-            .collect();
-        ids.sort();
-        ids.dedup();
-        if !ids.is_empty() {
-            let people = crate::people::load_people(&req, &ids).await?;
+            // The people these rows name came joined to the page: prime the person loader,
+            // so resolving them costs no statement however the resolvers interleave.
+            let people = found.people.into_iter().map(|(id, name, job_title)| {
+                (
+                    id,
+                    crate::people::Person {
+                        id: crate::ids::global_id("User", id),
+                        name,
+                        job_title,
+                    },
+                )
+            });
             self.people.feed_many(people).await;
         }
         Ok(out)
