@@ -86,6 +86,9 @@ struct Cast {
     issuer: String,
     key_carer: String,
     key_child: Uuid,
+    /// A child of the key carer's home who is not one of their key children: the write mix
+    /// writes there, so the reads of later runs do not meet its records.
+    write_child: Uuid,
     iro: String,
     iro_child: Uuid,
     reporting: String,
@@ -208,7 +211,7 @@ async fn main() -> anyhow::Result<()> {
             ),
             _ => (
                 mint(&cast.key_carer),
-                json!({"child": gid("Child", cast.key_child)}),
+                json!({"child": gid("Child", cast.write_child)}),
             ),
         };
         for &conns in &args.connections {
@@ -351,10 +354,31 @@ async fn cast(
         .one(&txn)
         .await?
         .context("a council reporting user")?;
+    let home = e::placement::Entity::find_by_id(assignment.placement_id)
+        .one(&txn)
+        .await?
+        .context("the key child's placement")?
+        .home_id;
+    let their_children: Vec<Uuid> = e::key_team_assignment::Entity::find()
+        .select_only()
+        .column(e::key_team_assignment::Column::ChildId)
+        .filter(e::key_team_assignment::Column::UserId.eq(assignment.user_id))
+        .filter(e::key_team_assignment::Column::EndDate.is_null())
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    let write_child = e::placement::Entity::find()
+        .filter(e::placement::Column::HomeId.eq(home))
+        .filter(e::placement::Column::EndDate.is_null())
+        .filter(e::placement::Column::ChildId.is_not_in(their_children))
+        .one(&txn)
+        .await?
+        .map_or(assignment.child_id, |p| p.child_id);
     let cast = Cast {
         issuer: idp.issuer.clone(),
         key_carer,
         key_child: assignment.child_id,
+        write_child,
         iro: subject(iro.user_id).await?,
         iro_child: iro.child_id,
         reporting: subject(reporting.user_id).await?,

@@ -840,25 +840,30 @@ where
         .from_subquery(inner, ranked.clone())
         .and_where(Expr::col((ranked.clone(), rn.clone())).lte(n as i64 + 1))
         .order_by((ranked.clone(), rn), sea_orm::Order::Asc);
-    // The people the rows name, joined: no statement of their own.
+    // The names of the people the rows name, looked up by primary key for the page's rows
+    // only (scalar subqueries: a join would hash the council's whole user table).
+    use sea_orm::sea_query::QueryStatementBuilder;
     for (i, column) in table.people.iter().enumerate() {
-        let u = Alias::new(format!("kc_u{i}"));
-        outer
-            .join_as(
-                sea_orm::JoinType::LeftJoin,
-                e::user::Entity,
-                u.clone(),
-                Expr::col((u.clone(), e::user::Column::Id))
-                    .equals((ranked.clone(), Alias::new(*column))),
-            )
-            .expr_as(
-                Expr::col((u.clone(), e::user::Column::Name)),
-                Alias::new(format!("kc_p{i}_name")),
-            )
-            .expr_as(
-                Expr::col((u, e::user::Column::JobTitle)),
-                Alias::new(format!("kc_p{i}_title")),
+        for (field, alias) in [
+            (e::user::Column::Name, format!("kc_p{i}_name")),
+            (e::user::Column::JobTitle, format!("kc_p{i}_title")),
+        ] {
+            let lookup = Query::select()
+                .column((e::user::Entity, field))
+                .from(e::user::Entity)
+                .and_where(
+                    Expr::col((e::user::Entity, e::user::Column::Id))
+                        .equals((ranked.clone(), Alias::new(*column))),
+                )
+                .to_owned();
+            outer.expr_as(
+                sea_orm::sea_query::SimpleExpr::SubQuery(
+                    None,
+                    Box::new(lookup.into_sub_query_statement()),
+                ),
+                Alias::new(alias),
             );
+        }
     }
     let rows = req.txn.query_all(&outer).await?;
     let mut grouped: std::collections::HashMap<Uuid, Vec<E::Model>> =

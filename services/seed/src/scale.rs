@@ -1622,6 +1622,11 @@ pub async fn seed_scale(
         .map(|(t, n)| (t.name, *n))
         .collect();
     let rows = totals.iter().sum();
+    // Fresh statistics, so the planner knows a child has thousands of logs and a council a
+    // thousand users (stale estimates of a few rows pick hash joins over index lookups).
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db.execute_unprepared("ANALYZE").await?;
+    }
     progress("done", rows);
     Ok(ScaleReport {
         rows,
