@@ -206,10 +206,16 @@ pub async fn begin_as_app(
     db: &DatabaseConnection,
     tenant_id: Uuid,
 ) -> Result<DatabaseTransaction, DbErr> {
-    let txn = begin_for_tenant(db, tenant_id).await?;
+    let txn = db.begin().await?;
     if txn.get_database_backend() == DbBackend::Postgres {
-        txn.execute_unprepared(&format!("SET LOCAL ROLE {APP_ROLE}"))
-            .await?;
+        // The tenant and the role in one round trip; `set_config('role', ..., true)` is
+        // `SET LOCAL ROLE`.
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT set_config('app.tenant_id', $1, true), set_config('role', $2, true)",
+            [tenant_id.to_string().into(), APP_ROLE.into()],
+        ))
+        .await?;
     }
     Ok(txn)
 }
