@@ -11,10 +11,11 @@ mod m20261125_000002_rules;
 mod m20261125_000003_postgres_security;
 mod m20261125_000004_browser_sessions;
 mod m20261125_000005_one_per_week;
+mod m20261130_000006_directory_functions;
 pub mod tables;
 
 /// The PostgreSQL role requests run as: it neither owns the tables nor bypasses RLS.
-pub const APP_ROLE: &str = "keycare_app";
+pub use keycare_entity::postgres::APP_ROLE;
 
 /// The names of the database rules, as they appear in index names.
 pub use keycare_entity::rules;
@@ -30,6 +31,27 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_postgres_security::Migration),
             Box::new(m20261125_000004_browser_sessions::Migration),
             Box::new(m20261125_000005_one_per_week::Migration),
+            Box::new(m20261130_000006_directory_functions::Migration),
         ]
     }
+}
+
+/// How many of this build's migrations the database has not applied yet, reading the
+/// migration table only: the gateway's role may read it but not create it, as
+/// `Migrator::get_pending_migrations` would try to. A database never migrated is an error.
+pub async fn pending_count<C: sea_orm_migration::sea_orm::ConnectionTrait>(
+    db: &C,
+) -> Result<usize, DbErr> {
+    use sea_orm_migration::sea_orm::EntityTrait;
+    use sea_orm_migration::seaql_migrations;
+    let applied: std::collections::HashSet<String> = seaql_migrations::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.version)
+        .collect();
+    Ok(Migrator::migrations()
+        .iter()
+        .filter(|m| !applied.contains(m.name()))
+        .count())
 }

@@ -16,7 +16,8 @@ const CURRENT_TENANT: &str = "NULLIF(current_setting('app.tenant_id', true), '')
 
 /// Tables any tenant may read (but only change its own rows of): the directory used to find
 /// a token's council before any tenant is set. They hold no personal data: council names and
-/// the public identifiers of their identity providers.
+/// the public identifiers of their identity providers. (Migration 000006 closes this: only
+/// the owner reads the whole directory, the application role through two functions.)
 const DIRECTORY_TABLES: &[&str] = &["tenants", "identity_providers"];
 
 /// Row-level security with FORCE and the tenant policy for one table.

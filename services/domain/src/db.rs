@@ -35,8 +35,29 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// Opens a connection pool, checking the URL and (for SQLite) that the file can be written.
+/// Opens a connection pool as the URL's user (the owner: migrations, seeds, the command
+/// line), checking the URL and (for SQLite) that the file can be written.
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, ConnectError> {
+    open(url, max_connections, None).await
+}
+
+/// Opens the gateway's connection pool. On PostgreSQL every connection takes the role
+/// [`APP_ROLE`] as it starts (the `role` startup option, as `SET ROLE`), so that nothing the
+/// running gateway does runs as the owner: row-level security applies to every statement,
+/// and the access log is append-only. The URL's user must be a member of that role (the
+/// migrations grant it to the owner). On SQLite it is [`connect`].
+pub async fn connect_as_app(
+    url: &str,
+    max_connections: u32,
+) -> Result<DatabaseConnection, ConnectError> {
+    open(url, max_connections, Some(APP_ROLE)).await
+}
+
+async fn open(
+    url: &str,
+    max_connections: u32,
+    role: Option<&'static str>,
+) -> Result<DatabaseConnection, ConnectError> {
     let url = normalise_sqlite_url(url)?;
     probe_server(&url).await?;
     // SQLite takes one writer at a time, and every request writes (its access events): one
@@ -52,6 +73,9 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
+    if let Some(role) = role {
+        opts.map_sqlx_postgres_opts(move |pg| pg.options([("role", role)]));
+    }
     let db = Database::connect(opts)
         .await
         .map_err(|e| ConnectError::Unreachable {
@@ -197,7 +221,7 @@ pub async fn begin_for_tenant(
 }
 
 /// The PostgreSQL role the gateway's work runs as (created by the migrations).
-pub const APP_ROLE: &str = "keycare_app";
+pub use keycare_entity::postgres::APP_ROLE;
 
 /// Starts a transaction for one tenant as the application role (PostgreSQL: `SET LOCAL
 /// ROLE keycare_app`, which neither owns the tables nor bypasses row-level security): for

@@ -1,15 +1,19 @@
 //! Who a signed-in caller is: identity providers, accounts by (issuer, subject), and the
 //! signed-in user's own view (`me`).
 //!
-//! The identity-provider directory is readable before any tenant is set (it names councils'
-//! issuers and holds no personal data); accounts are read inside the tenant's transaction.
+//! The identity-provider directory is read before any tenant is set (it names councils'
+//! issuers and holds no personal data), on PostgreSQL through a function, since the
+//! gateway's role sees no other council's rows; accounts are read inside the tenant's
+//! transaction.
 
 use crate::db::{begin_as_app, begin_for_tenant};
 use crate::error::DomainResult;
 use keycare_entity as e;
 use keycare_entity::enums::{HomeRole, TenantRoleKind};
+use keycare_entity::postgres::IDENTITY_DIRECTORY;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, sea_query::Expr,
+    ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder, Statement,
+    sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -25,12 +29,23 @@ pub struct Provider {
     pub is_development: bool,
 }
 
-/// Every identity provider of every council (the directory used to route a token).
+/// Every identity provider of every council (the directory used to route a token). On
+/// PostgreSQL the gateway's role sees its own council's rows only, so the directory comes
+/// from the one function the migrations made for it.
 pub async fn providers(db: &DatabaseConnection) -> DomainResult<Vec<Provider>> {
-    let rows = e::identity_provider::Entity::find()
-        .order_by_asc(e::identity_provider::Column::Id)
+    let find = e::identity_provider::Entity::find();
+    let rows = if db.get_database_backend() == DbBackend::Postgres {
+        find.from_raw_sql(Statement::from_string(
+            DbBackend::Postgres,
+            format!("SELECT * FROM {IDENTITY_DIRECTORY}()"),
+        ))
         .all(db)
-        .await?;
+        .await?
+    } else {
+        find.order_by_asc(e::identity_provider::Column::Id)
+            .all(db)
+            .await?
+    };
     Ok(rows
         .into_iter()
         .map(|p| Provider {

@@ -5,9 +5,10 @@ use crate::db::begin_as_app;
 use crate::error::DomainResult;
 use chrono::{DateTime, Duration, Utc};
 use keycare_entity as e;
+use keycare_entity::postgres::TENANT_BY_SLUG;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
-    Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, IntoActiveModel,
+    QueryFilter, Set, Statement,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -160,13 +161,24 @@ pub async fn revoke_session(db: &DatabaseConnection, cookie: &str) -> DomainResu
     Ok(())
 }
 
-/// The council with this slug (the directory is readable before a tenant is set).
+/// The council with this slug, before any tenant is set (on PostgreSQL through the function
+/// the migrations made for it: the gateway's role sees no other council's row).
 pub async fn tenant_by_slug(
     db: &DatabaseConnection,
     slug: &str,
 ) -> DomainResult<Option<e::tenant::Model>> {
-    Ok(e::tenant::Entity::find()
-        .filter(e::tenant::Column::Slug.eq(slug))
+    let find = e::tenant::Entity::find();
+    Ok(if db.get_database_backend() == DbBackend::Postgres {
+        find.from_raw_sql(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            format!("SELECT * FROM {TENANT_BY_SLUG}($1)"),
+            [slug.into()],
+        ))
         .one(db)
-        .await?)
+        .await?
+    } else {
+        find.filter(e::tenant::Column::Slug.eq(slug))
+            .one(db)
+            .await?
+    })
 }

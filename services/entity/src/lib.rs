@@ -61,3 +61,16 @@ pub mod rules {
     /// At most one active key carer per open placement.
     pub const ONE_KEY_CARER: &str = "uq_key_team_one_active_key_carer";
 }
+
+/// Names of the PostgreSQL objects the migrations create and the gateway uses (shared by
+/// both, so that they cannot drift apart).
+pub mod postgres {
+    /// The role the gateway runs as: it neither owns the tables nor bypasses row-level
+    /// security, and may not change or delete access events.
+    pub const APP_ROLE: &str = "keycare_app";
+    /// `SECURITY DEFINER` function: every identity provider of every council, for routing a
+    /// token to its council before any tenant is set.
+    pub const IDENTITY_DIRECTORY: &str = "keycare_identity_directory";
+    /// `SECURITY DEFINER` function: the council with a slug, for browser sign-in.
+    pub const TENANT_BY_SLUG: &str = "keycare_tenant_by_slug";
+}

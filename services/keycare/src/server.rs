@@ -229,10 +229,7 @@ async fn healthz() -> &'static str {
 async fn readyz(State(state): State<AppState>) -> Response {
     let database = keycare_domain::db::ping(&state.db).await;
     let pending = if database {
-        Migrator::get_pending_migrations(&state.db)
-            .await
-            .map(|p| p.len())
-            .ok()
+        keycare_migration::pending_count(&state.db).await.ok()
     } else {
         None
     };
@@ -256,7 +253,7 @@ pub struct Running {
     pub addr: std::net::SocketAddr,
     /// The URL clients reach it at.
     pub public_url: String,
-    /// Its database connection pool.
+    /// Its database connection pool (on PostgreSQL, as the application role).
     pub db: DatabaseConnection,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
@@ -280,18 +277,15 @@ impl Running {
 /// Connects, migrates, optionally loads the demo, binds and starts serving.
 pub async fn start(config: Config, demo: bool) -> anyhow::Result<Running> {
     let started = Instant::now();
-    let mut db = keycare_domain::db::connect(&config.database_url, config.max_connections).await?;
-    let metrics = Arc::new(Metrics::default());
-    let counter = metrics.clone();
-    db.set_metric_callback(move |info| {
-        counter.sql_statements.fetch_add(1, Ordering::Relaxed);
-        tracing::trace!(target: "keycare::sql", sql = %info.statement.sql, elapsed_us = info.elapsed.as_micros() as u64);
-    });
-    Migrator::up(&db, None).await.context(
+    // What only the owner may do (migrations, the demo data, pointing the development
+    // providers at this gateway) runs on a short-lived pool of its own; everything after
+    // runs as the application role.
+    let owner = keycare_domain::db::connect(&config.database_url, 2).await?;
+    Migrator::up(&owner, None).await.context(
         "applying migrations failed; run `keycare migrate status` to see where the database stands",
     )?;
     if demo {
-        let report = keycare_seed::demo::seed_demo(&db).await?;
+        let report = keycare_seed::demo::seed_demo(&owner).await?;
         tracing::info!(%report, "demo data ready");
     }
     let listener = tokio::net::TcpListener::bind(config.addr)
@@ -316,12 +310,24 @@ pub async fn start(config: Config, demo: bool) -> anyhow::Result<Running> {
                 )
             })?;
         let jwks_url = format!("{public_url}{}/jwks.json", keycare_auth::DEV_ISSUER_PATH);
-        identity::point_development_providers(&db, &jwks_url).await?;
+        identity::point_development_providers(&owner, &jwks_url).await?;
         tracing::info!(%jwks_url, "local development issuer on: `keycare token EMAIL` prints tokens");
         Some(Arc::new(dev))
     } else {
         None
     };
+    owner
+        .close()
+        .await
+        .context("closing the owner's connections")?;
+    let mut db =
+        keycare_domain::db::connect_as_app(&config.database_url, config.max_connections).await?;
+    let metrics = Arc::new(Metrics::default());
+    let counter = metrics.clone();
+    db.set_metric_callback(move |info| {
+        counter.sql_statements.fetch_add(1, Ordering::Relaxed);
+        tracing::trace!(target: "keycare::sql", sql = %info.statement.sql, elapsed_us = info.elapsed.as_micros() as u64);
+    });
     let policy = load_policy(&config).await?;
     let schema = keycare_graphql::build_schema(SchemaDeps { db: db.clone() });
     let auth = Authenticator::new(

@@ -20,6 +20,7 @@ mod operations;
 mod placements;
 mod plans;
 mod records;
+mod rls;
 mod schema;
 mod serve;
 mod startup;
