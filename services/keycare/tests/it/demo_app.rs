@@ -57,6 +57,27 @@ impl DemoApp {
         (res.status().as_u16(), res.json().await.unwrap())
     }
 
+    /// Runs a GraphQL operation as `email` with `request_id` as its `x-request-id` (the
+    /// gateway takes it as the request's id, which the access log records); status and body.
+    pub async fn gql_with_request_id(
+        &self,
+        email: &str,
+        query: &str,
+        variables: Value,
+        request_id: &str,
+    ) -> (u16, Value) {
+        let res = self
+            .http
+            .post(format!("{}/graphql", self.base))
+            .bearer_auth(self.token(email))
+            .header("x-request-id", request_id)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .unwrap();
+        (res.status().as_u16(), res.json().await.unwrap())
+    }
+
     pub async fn stop(mut self) {
         if let Some(r) = self.running.take() {
             r.stop().await.unwrap();

@@ -4,10 +4,16 @@
 //! authorization module let the request through (for the first kinds it may still meet a
 //! business rule such as CONFLICT; the later kinds' writes must save); "denied" means
 //! FORBIDDEN on a child the user can see, or NOT_FOUND for a record the user may not read.
+//! Each of those reads and writes is also looked up in the access log by its request id: it
+//! left the event ACCESS.md asks for, with the basis that allowed it or marked denied.
 
 use crate::demo_app::{DemoApp, code};
+use keycare_entity::access_event as ae;
+use keycare_entity::enums::AccessAction;
 use keycare_seed::demo::id;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
+use uuid::Uuid;
 
 /// The users, one per basis, in ACCESS.md's column order. (Key carers are also home staff:
 /// their rights are the union, which for these kinds is the key team's.)
@@ -17,6 +23,16 @@ const USERS: [(&str, &str); 5] = [
     ("manager", "manager.oak@northshire.example"),
     ("social_worker", "sw@northshire.example"),
     ("iro", "iro@northshire.example"),
+];
+
+/// The bases each user of `USERS` holds for Amelia (the seed: her key carer is also staff of
+/// Oak House).
+const HOLDS: [&[&str]; 5] = [
+    &["key_team", "home_staff"],
+    &["home_staff"],
+    &["manager"],
+    &["social_worker"],
+    &["iro"],
 ];
 
 /// ACCESS.md: R read, W write, O write own, "R submitted" read only once submitted (the
@@ -265,6 +281,136 @@ fn denial(kind: &str, column: usize) -> &'static str {
     }
 }
 
+/// Whether a cell of `MATRIX` grants the action (a write of one's own counts as a write).
+fn grants(cell: &str, action: AccessAction) -> bool {
+    match action {
+        AccessAction::Read => cell.contains('R'),
+        _ => cell.contains('W') || cell.contains('O'),
+    }
+}
+
+/// The cell of `MATRIX` for a kind and a basis.
+fn cell_of(kind: &str, basis: &str) -> &'static str {
+    let column = USERS.iter().position(|(b, _)| *b == basis).unwrap();
+    MATRIX.iter().find(|(k, _)| *k == kind).unwrap().1[column]
+}
+
+/// The access events of one request, in the order they were appended (read as the owner,
+/// scoped to the demo council).
+async fn events_of(db: &DatabaseConnection, request_id: &str) -> Vec<ae::Model> {
+    let tenant = id("northshire", "tenant", "");
+    let txn = keycare_domain::db::begin_for_tenant(db, tenant)
+        .await
+        .unwrap();
+    let events = ae::Entity::find()
+        .filter(ae::Column::TenantId.eq(tenant))
+        .filter(ae::Column::RequestId.eq(request_id))
+        .order_by_asc(ae::Column::Seq)
+        .all(&txn)
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    events
+}
+
+/// One attempt of the matrix as the access log should tell it.
+struct Logged<'a> {
+    kind: &'a str,
+    action: AccessAction,
+    /// The column of `USERS` (and `HOLDS`) of the user who tried.
+    column: usize,
+    allowed: bool,
+    child: Uuid,
+    user: Uuid,
+}
+
+/// The kinds an event of the attempt may name: the matrix kind, or where the code names it
+/// otherwise: changing the key team is appointing a key carer (`key_carer_appointment`, the
+/// manager's alone); a review's outcome and action plan are read as fields of the review
+/// (`statutory_review`, whose readers are the outcome's); and an attempt on a review the user
+/// may not read is refused, and logged, at the review.
+fn logged_kinds<'a>(x: &Logged<'a>) -> Vec<&'a str> {
+    let basis = USERS[x.column].0;
+    let mut kinds = vec![x.kind];
+    match (x.kind, x.action) {
+        ("key_team", AccessAction::Write) => kinds.push("key_carer_appointment"),
+        ("review_outcome", AccessAction::Read) => kinds.push("statutory_review"),
+        _ => {}
+    }
+    if !x.allowed
+        && on_a_review(x.kind)
+        && !grants(cell_of("statutory_review", basis), AccessAction::Read)
+        && !kinds.contains(&"statutory_review")
+    {
+        kinds.push("statutory_review");
+    }
+    kinds
+}
+
+/// An event in a few words, for a message.
+fn show(e: &ae::Model) -> String {
+    let action = keycare_domain::audit::action_word(e.action);
+    match (&e.basis, e.allowed) {
+        (Some(basis), true) => format!("{} {action} by {basis}", e.record_kind),
+        (basis, allowed) => format!(
+            "{} {action} allowed={allowed} basis={basis:?}",
+            e.record_kind
+        ),
+    }
+}
+
+/// What is wrong with a request's events for one attempt, if anything. Every event is the
+/// user's. An allowed attempt left an allowed event of the kind about the child, on a basis
+/// the user holds that the matrix lets do it. A denied one left a denied event without a
+/// basis, and no allowed one. "Of the kind" is of one of its `logged_kinds`.
+fn check(events: &[ae::Model], x: &Logged) -> Option<String> {
+    if events.is_empty() {
+        return Some("no events at all".into());
+    }
+    if let Some(e) = events.iter().find(|e| e.user_id != Some(x.user)) {
+        return Some(format!("an event of user {:?}: {}", e.user_id, show(e)));
+    }
+    let kinds = logged_kinds(x);
+    let about = |e: &&ae::Model| {
+        e.child_id == Some(x.child)
+            && e.action == x.action
+            && kinds.contains(&e.record_kind.as_str())
+    };
+    let bases: Vec<&str> = HOLDS[x.column]
+        .iter()
+        .copied()
+        .filter(|b| grants(cell_of(x.kind, b), x.action))
+        .collect();
+    let action = keycare_domain::audit::action_word(x.action);
+    if x.allowed {
+        let ok = events
+            .iter()
+            .filter(about)
+            .any(|e| e.allowed && e.basis.as_deref().is_some_and(|b| bases.contains(&b)));
+        return (!ok).then(|| format!("no allowed {action} of {kinds:?} by {bases:?}"));
+    }
+    if let Some(e) = events.iter().filter(about).find(|e| e.allowed) {
+        return Some(format!("an allowed event: {}", show(e)));
+    }
+    let ok = events.iter().filter(about).any(|e| e.basis.is_none());
+    (!ok).then(|| format!("no denied {action} of {kinds:?}"))
+}
+
+/// Checks the access log of one request of the matrix; what is wrong, with the request's
+/// events.
+async fn audit(db: &DatabaseConnection, request_id: &str, x: &Logged<'_>) -> Option<String> {
+    let events = events_of(db, request_id).await;
+    let problem = check(&events, x)?;
+    let seen: Vec<String> = events.iter().map(show).collect();
+    Some(format!(
+        "{} {} {}: the access log has {problem} (request {request_id}: [{}])",
+        USERS[x.column].0,
+        keycare_domain::audit::action_word(x.action),
+        x.kind,
+        seen.join(", ")
+    ))
+}
+
 const SCHEDULE: &str = "mutation($i: ScheduleStatutoryReviewInput!) { scheduleStatutoryReview(input: $i) { statutoryReview { id version } } }";
 
 /// Schedules a review of Amelia as her key carer; its id.
@@ -326,7 +472,11 @@ async fn viewer_can(app: &DemoApp, user: &str, child: &str) -> Vec<(String, bool
 #[tokio::test]
 async fn every_basis_reads_and_writes_exactly_what_the_matrix_says() {
     let app = DemoApp::spawn().await;
+    let db = sea_orm::Database::connect(crate::demo_app::database_url(&app))
+        .await
+        .unwrap();
     let amelia = gid("Child", "amelia", "child");
+    let amelia_id = id("northshire", "child", "amelia");
     let audit_items: Value = audit_documents(&app)
         .await
         .into_iter()
@@ -350,15 +500,28 @@ async fn every_basis_reads_and_writes_exactly_what_the_matrix_says() {
     }
     for (kind, cells) in MATRIX {
         for (column, ((basis, user), cell)) in USERS.iter().zip(cells).enumerate() {
-            let (_, body) = app.gql(user, read_query(kind), json!({"c": amelia})).await;
-            let may_read = cell.contains('R');
+            let user_id = id("northshire", "user", user.split('@').next().unwrap());
+            let request_id = format!("matrix-{basis}-read-{kind}");
+            let (_, body) = app
+                .gql_with_request_id(user, read_query(kind), json!({"c": amelia}), &request_id)
+                .await;
+            let may_read = grants(cell, AccessAction::Read);
             match (may_read, outcome(&body)) {
                 (true, Ok(())) | (false, Err(_)) => {}
                 (_, got) => wrong.push(format!(
                     "{basis} read {kind}: ACCESS.md says {cell:?}, got {got:?} ({body})"
                 )),
             }
-            checked += 1;
+            let logged = Logged {
+                kind,
+                action: AccessAction::Read,
+                column,
+                allowed: may_read,
+                child: amelia_id,
+                user: user_id,
+            };
+            wrong.extend(audit(&db, &request_id, &logged).await);
+            checked += 2;
             let attempt = Attempt {
                 review: if on_a_review(kind) {
                     new_review(&app, &amelia).await
@@ -381,8 +544,11 @@ async fn every_basis_reads_and_writes_exactly_what_the_matrix_says() {
             let Some((mutation, input)) = write(kind, &amelia, &attempt) else {
                 continue;
             };
-            let (_, body) = app.gql(user, mutation, json!({ "i": input })).await;
-            let may_write = cell.contains('W') || cell.contains('O');
+            let request_id = format!("matrix-{basis}-write-{kind}");
+            let (_, body) = app
+                .gql_with_request_id(user, mutation, json!({ "i": input }), &request_id)
+                .await;
+            let may_write = grants(cell, AccessAction::Write);
             match (may_write, outcome(&body)) {
                 (true, Ok(())) if !saves_outright(kind) || body["errors"].is_null() => {}
                 (false, Err(c)) if c == denial(kind, column) => {}
@@ -390,12 +556,21 @@ async fn every_basis_reads_and_writes_exactly_what_the_matrix_says() {
                     "{basis} write {kind}: ACCESS.md says {cell:?}, got {got:?} ({body})"
                 )),
             }
-            checked += 1;
+            let logged = Logged {
+                kind,
+                action: AccessAction::Write,
+                column,
+                allowed: may_write,
+                child: amelia_id,
+                user: user_id,
+            };
+            wrong.extend(audit(&db, &request_id, &logged).await);
+            checked += 2;
         }
     }
     assert!(
         wrong.is_empty(),
-        "{} of {checked} cells differ:\n{}",
+        "{} of {checked} checks fail:\n{}",
         wrong.len(),
         wrong.join("\n")
     );
