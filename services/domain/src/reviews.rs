@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use keycare_authz::{Action, Decision, Kind, RecordFacts};
 use keycare_entity as e;
 use keycare_entity::enums::{BookletSource, ReportStatus, ReviewSequence};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -345,7 +345,21 @@ pub struct ReviewParts {
     pub booklets: HashMap<Uuid, DomainResult<Vec<e::consultation_booklet::Model>>>,
 }
 
-/// Loads the parts of these reviews: reports when `reports`, booklets when `booklets`.
+/// The facts a review's report or booklet may have that decide who reads it: (submitted,
+/// restricted).
+const REPORT_FACTS: [(bool, bool); 4] =
+    [(false, false), (false, true), (true, false), (true, true)];
+
+fn forbidden(kind: Kind) -> DomainError {
+    DomainError::Forbidden(format!(
+        "you may not read this child's {}",
+        kind.as_str().replace('_', " ")
+    ))
+}
+
+/// Loads the parts of these reviews: reports when `reports`, booklets when `booklets`. The
+/// queries ask only for the rows the caller may read (per review, the submitted and
+/// restricted facts the policy lets them read), so nothing is fetched and then hidden.
 pub async fn parts(
     req: &Request,
     reviews: &[(Uuid, Uuid)],
@@ -353,142 +367,173 @@ pub async fn parts(
     booklets: bool,
 ) -> DomainResult<ReviewParts> {
     let access = req.access.children(&req.txn).await.map_err(authz_error)?;
-    let decide = |child: Uuid, kind: Kind, facts: RecordFacts| {
+    let decide = |child: Uuid, kind: Kind, (submitted, restricted): (bool, bool)| {
         access
             .get(&child)
-            .map(|a| req.access.decide(a, kind, Action::Read, facts))
+            .map(|a| {
+                let facts = RecordFacts {
+                    submitted,
+                    restricted,
+                    ..Default::default()
+                };
+                req.access.decide(a, kind, Action::Read, facts)
+            })
             .unwrap_or(Decision::Denied)
     };
-    let forbidden = |kind: Kind| {
-        DomainError::Forbidden(format!(
-            "you may not read this child's {}",
-            kind.as_str().replace('_', " ")
-        ))
+    // The reviews whose rows with these facts the caller may read.
+    let reviews_reading = |kind: Kind, facts: (bool, bool)| -> Vec<Uuid> {
+        reviews
+            .iter()
+            .filter(|(_, child)| decide(*child, kind, facts).is_allowed())
+            .map(|(review, _)| *review)
+            .collect()
+    };
+    // A review whose records of a kind the caller may not read at all (not even submitted
+    // and unrestricted): FORBIDDEN for that part, and a denied event.
+    let deny = |child: Uuid, kind: Kind| {
+        req.record_access(Some(child), kind, None, Action::Read, Decision::Denied);
+        forbidden(kind)
     };
     let mut out = ReviewParts {
         reports: HashMap::new(),
         booklets: HashMap::new(),
     };
     if reports {
-        // Readable at all: plainly, or (the IRO) once submitted.
-        let submitted = RecordFacts {
-            submitted: true,
-            ..Default::default()
-        };
-        let readable: Vec<Uuid> = reviews
-            .iter()
-            .filter(|(_, child)| decide(*child, Kind::ReviewReport, submitted).is_allowed())
-            .map(|(review, _)| *review)
-            .collect();
+        use e::review_report::Column as C;
+        let mut readable = Condition::any();
+        for facts in REPORT_FACTS {
+            let ids = reviews_reading(Kind::ReviewReport, facts);
+            if ids.is_empty() {
+                continue;
+            }
+            let status = if facts.0 {
+                C::Status.eq(ReportStatus::Submitted)
+            } else {
+                C::Status.ne(ReportStatus::Submitted)
+            };
+            readable = readable.add(
+                Condition::all()
+                    .add(C::ReviewId.is_in(ids))
+                    .add(status)
+                    .add(C::Restricted.eq(facts.1)),
+            );
+        }
         let rows = if readable.is_empty() {
             Vec::new()
         } else {
             e::review_report::Entity::find()
-                .filter(e::review_report::Column::ReviewId.is_in(readable.iter().copied()))
+                .filter(readable)
                 .all(&req.txn)
                 .await?
         };
         let mut by_review: HashMap<Uuid, e::review_report::Model> =
             rows.into_iter().map(|r| (r.review_id, r)).collect();
         for (review, child) in reviews {
-            if !readable.contains(review) {
-                req.record_access(
-                    Some(*child),
-                    Kind::ReviewReport,
-                    None,
-                    Action::Read,
-                    Decision::Denied,
-                );
+            if !decide(*child, Kind::ReviewReport, (true, false)).is_allowed() {
                 out.reports
-                    .insert(*review, Err(forbidden(Kind::ReviewReport)));
+                    .insert(*review, Err(deny(*child, Kind::ReviewReport)));
                 continue;
             }
-            let report = by_review.remove(review).and_then(|r| {
-                let decision = decide(
-                    r.child_id,
+            let report = by_review.remove(review).inspect(|r| {
+                let facts = (r.status == ReportStatus::Submitted, r.restricted);
+                let decision = decide(r.child_id, Kind::ReviewReport, facts);
+                req.record_access(
+                    Some(r.child_id),
                     Kind::ReviewReport,
-                    RecordFacts {
-                        restricted: r.restricted,
-                        submitted: r.status == ReportStatus::Submitted,
-                        ..Default::default()
-                    },
+                    Some(r.id),
+                    Action::Read,
+                    decision,
                 );
-                decision.is_allowed().then(|| {
-                    req.record_access(
-                        Some(r.child_id),
-                        Kind::ReviewReport,
-                        Some(r.id),
-                        Action::Read,
-                        decision,
-                    );
-                    r
-                })
             });
             out.reports.insert(*review, Ok(report));
         }
     }
     if booklets {
-        let readable: Vec<Uuid> = reviews
-            .iter()
-            .filter(|(_, child)| {
-                decide(*child, Kind::ConsultationBooklet, RecordFacts::default()).is_allowed()
-            })
-            .map(|(review, _)| *review)
-            .collect();
+        use e::consultation_booklet::Column as C;
+        let mut readable = Condition::any();
+        for restricted in [false, true] {
+            let ids = reviews_reading(Kind::ConsultationBooklet, (false, restricted));
+            if !ids.is_empty() {
+                readable = readable.add(
+                    Condition::all()
+                        .add(C::ReviewId.is_in(ids))
+                        .add(C::Restricted.eq(restricted)),
+                );
+            }
+        }
         let rows = if readable.is_empty() {
             Vec::new()
         } else {
             e::consultation_booklet::Entity::find()
-                .filter(e::consultation_booklet::Column::ReviewId.is_in(readable.iter().copied()))
-                .order_by_asc(e::consultation_booklet::Column::ReceivedOn)
-                .order_by_asc(e::consultation_booklet::Column::Id)
+                .filter(readable)
+                .order_by_asc(C::ReceivedOn)
+                .order_by_asc(C::Id)
                 .all(&req.txn)
                 .await?
         };
-        let mut by_review: HashMap<Uuid, Vec<(e::consultation_booklet::Model, Decision)>> =
-            HashMap::new();
+        let mut by_review: HashMap<Uuid, Vec<e::consultation_booklet::Model>> = HashMap::new();
         for row in rows {
-            let decision = decide(
-                row.child_id,
-                Kind::ConsultationBooklet,
-                RecordFacts {
-                    restricted: row.restricted,
-                    ..Default::default()
-                },
-            );
-            if decision.is_allowed() {
-                by_review
-                    .entry(row.review_id)
-                    .or_default()
-                    .push((row, decision));
-            }
+            by_review.entry(row.review_id).or_default().push(row);
         }
         for (review, child) in reviews {
-            if !readable.contains(review) {
-                req.record_access(
-                    Some(*child),
-                    Kind::ConsultationBooklet,
-                    None,
-                    Action::Read,
-                    Decision::Denied,
-                );
+            if !decide(*child, Kind::ConsultationBooklet, (false, false)).is_allowed() {
                 out.booklets
-                    .insert(*review, Err(forbidden(Kind::ConsultationBooklet)));
+                    .insert(*review, Err(deny(*child, Kind::ConsultationBooklet)));
                 continue;
             }
             let rows = by_review.remove(review).unwrap_or_default();
-            for (r, decision) in &rows {
+            for r in &rows {
+                let decision = decide(r.child_id, Kind::ConsultationBooklet, (false, r.restricted));
                 req.record_access(
                     Some(r.child_id),
                     Kind::ConsultationBooklet,
                     Some(r.id),
                     Action::Read,
-                    *decision,
+                    decision,
                 );
             }
-            out.booklets
-                .insert(*review, Ok(rows.into_iter().map(|(r, _)| r).collect()));
+            out.booklets.insert(*review, Ok(rows));
         }
     }
     Ok(out)
+}
+
+/// Whether the caller may read the outcome and action plan of each of these reviews
+/// (review, child, restricted), a kind of its own in the policy (`review_outcome`): Ok, with
+/// an allowed event, or FORBIDDEN, with a denied one. No query: the caller's bases are
+/// already loaded.
+pub async fn outcomes(
+    req: &Request,
+    reviews: &[(Uuid, Uuid, bool)],
+) -> DomainResult<HashMap<Uuid, DomainResult<()>>> {
+    let access = req.access.children(&req.txn).await.map_err(authz_error)?;
+    Ok(reviews
+        .iter()
+        .map(|&(review, child, restricted)| {
+            let facts = RecordFacts {
+                restricted,
+                ..Default::default()
+            };
+            let decision = access
+                .get(&child)
+                .map(|a| {
+                    req.access
+                        .decide(a, Kind::ReviewOutcome, Action::Read, facts)
+                })
+                .unwrap_or(Decision::Denied);
+            req.record_access(
+                Some(child),
+                Kind::ReviewOutcome,
+                Some(review),
+                Action::Read,
+                decision,
+            );
+            let answer = if decision.is_allowed() {
+                Ok(())
+            } else {
+                Err(forbidden(Kind::ReviewOutcome))
+            };
+            (review, answer)
+        })
+        .collect())
 }

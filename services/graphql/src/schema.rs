@@ -157,6 +157,10 @@ pub fn with_request(
             tokio::spawn,
         ))
         .data(DataLoader::new(
+            crate::records::reviews::OutcomeLoader(weak.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
             crate::records::clothing::AccountLoader(weak.clone()),
             tokio::spawn,
         ))

@@ -41,17 +41,23 @@ impl StatutoryReview {
     async fn sequence(&self) -> ReviewSequence {
         self.0.sequence
     }
-    /// When the review was held (set with the outcome).
-    async fn held_on(&self) -> Option<Date> {
-        self.0.held_on.map(Date)
+    /// When the review was held (set with the outcome). FORBIDDEN for a viewer who may not
+    /// read review outcomes.
+    async fn held_on(&self, ctx: &Context<'_>) -> Result<Option<Date>> {
+        self.outcome_readable(ctx).await?;
+        Ok(self.0.held_on.map(Date))
     }
-    /// The outcome, recorded by the IRO after the meeting.
-    async fn outcome(&self) -> Option<&str> {
-        self.0.outcome.as_deref()
+    /// The outcome, recorded by the IRO after the meeting. FORBIDDEN for a viewer who may
+    /// not read review outcomes.
+    async fn outcome(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        self.outcome_readable(ctx).await?;
+        Ok(self.0.outcome.as_deref())
     }
-    /// The action plan agreed at the review.
-    async fn action_plan(&self) -> Option<&str> {
-        self.0.action_plan.as_deref()
+    /// The action plan agreed at the review. FORBIDDEN for a viewer who may not read review
+    /// outcomes.
+    async fn action_plan(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        self.outcome_readable(ctx).await?;
+        Ok(self.0.action_plan.as_deref())
     }
     /// The key carer's review report: null when none is started, and for a viewer who may
     /// read reports only once submitted (the IRO) until it is submitted. FORBIDDEN for a
@@ -89,6 +95,20 @@ impl StatutoryReview {
     /// When it was last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
+    }
+}
+
+impl StatutoryReview {
+    /// The outcome and action plan are a kind of their own in the access policy
+    /// (`review_outcome`): decided (and logged) once per review and request, however many of
+    /// its fields are asked for.
+    async fn outcome_readable(&self, ctx: &Context<'_>) -> Result<()> {
+        let loader = ctx.data::<DataLoader<OutcomeLoader>>()?;
+        match loader.load_one(ReviewKey::of(&self.0)).await? {
+            Some(answer) => answer,
+            // The request is over: nothing to answer with.
+            None => Err(gql(keycare_domain::DomainError::NotFound)),
+        }
     }
 }
 
@@ -166,11 +186,12 @@ impl ConsultationBooklet {
     }
 }
 
-/// A review and its child, as a loader key.
+/// A review, its child and whether it is restricted, as a loader key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ReviewKey {
     review: Uuid,
     child: Uuid,
+    restricted: bool,
 }
 
 impl ReviewKey {
@@ -178,6 +199,7 @@ impl ReviewKey {
         ReviewKey {
             review: r.id,
             child: r.child_id,
+            restricted: r.restricted,
         }
     }
 }
@@ -186,6 +208,8 @@ impl ReviewKey {
 pub struct ReportLoader(pub Weak<Request>);
 /// Loads the consultation booklets of many reviews of one request in one query.
 pub struct BookletLoader(pub Weak<Request>);
+/// Decides, once per review of a request, whether its outcome may be read.
+pub struct OutcomeLoader(pub Weak<Request>);
 
 async fn load_parts(
     request: &Weak<Request>,
@@ -220,6 +244,23 @@ impl Loader<ReviewKey> for ReportLoader {
             Some(parts) => by_key(keys, parts.reports),
             None => HashMap::new(),
         })
+    }
+}
+
+impl Loader<ReviewKey> for OutcomeLoader {
+    type Value = Result<()>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[ReviewKey]) -> Result<HashMap<ReviewKey, Self::Value>> {
+        let Some(req) = self.0.upgrade() else {
+            return Ok(HashMap::new());
+        };
+        let reviews: Vec<(Uuid, Uuid, bool)> = keys
+            .iter()
+            .map(|k| (k.review, k.child, k.restricted))
+            .collect();
+        let found = reviews::outcomes(&req, &reviews).await.map_err(gql)?;
+        Ok(by_key(keys, found))
     }
 }
 

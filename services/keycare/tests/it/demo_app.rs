@@ -19,10 +19,16 @@ pub struct DemoApp {
 
 impl DemoApp {
     pub async fn spawn() -> DemoApp {
+        DemoApp::spawn_with(|_| {}).await
+    }
+
+    /// The same, with the configuration changed by `change` first (a policy of its own...).
+    pub async fn spawn_with(change: impl FnOnce(&mut Config)) -> DemoApp {
         let db = TestDb::new().await;
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::for_tests(db.url.clone(), dir.path().to_path_buf());
         config.dev_issuer = true;
+        change(&mut config);
         let running = start(config, true)
             .await
             .expect("gateway starts with the demo");

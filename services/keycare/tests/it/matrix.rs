@@ -326,16 +326,13 @@ struct Logged<'a> {
 
 /// The kinds an event of the attempt may name: the matrix kind, or where the code names it
 /// otherwise: changing the key team is appointing a key carer (`key_carer_appointment`, the
-/// manager's alone); a review's outcome and action plan are read as fields of the review
-/// (`statutory_review`, whose readers are the outcome's); and an attempt on a review the user
-/// may not read is refused, and logged, at the review.
+/// manager's alone); and an attempt on a review the user may not read is refused, and
+/// logged, at the review.
 fn logged_kinds<'a>(x: &Logged<'a>) -> Vec<&'a str> {
     let basis = USERS[x.column].0;
     let mut kinds = vec![x.kind];
-    match (x.kind, x.action) {
-        ("key_team", AccessAction::Write) => kinds.push("key_carer_appointment"),
-        ("review_outcome", AccessAction::Read) => kinds.push("statutory_review"),
-        _ => {}
+    if (x.kind, x.action) == ("key_team", AccessAction::Write) {
+        kinds.push("key_carer_appointment");
     }
     if !x.allowed
         && on_a_review(x.kind)
@@ -692,5 +689,81 @@ async fn the_iro_reads_a_review_report_only_once_it_is_submitted() {
         )
         .await;
     assert_eq!(body["data"]["node"]["id"], report["id"], "{body}");
+    app.stop().await;
+}
+
+/// Who reads a review's outcome is the policy's `review_outcome` lines, not the review's:
+/// with the IRO's line taken out of `policy.csv` (and nothing else changed), the IRO still
+/// reads Amelia's reviews but gets FORBIDDEN for their outcomes, `viewerCan` agrees, and the
+/// access log has the denial.
+#[tokio::test]
+async fn the_outcome_of_a_review_is_read_as_the_policy_says_not_as_the_review() {
+    let policy = tempfile::tempdir().unwrap();
+    let shipped = keycare_authz::POLICY;
+    let line = "p, iro, review_outcome, read";
+    assert!(shipped.contains(line), "the shipped policy names {line}");
+    std::fs::write(policy.path().join("policy.csv"), shipped.replace(line, "")).unwrap();
+    std::fs::write(policy.path().join("model.conf"), keycare_authz::MODEL).unwrap();
+    let dir = policy.path().to_path_buf();
+    let app = DemoApp::spawn_with(|c| c.policy_dir = Some(dir)).await;
+    let amelia = gid("Child", "amelia", "child");
+    let iro = USERS[4].1;
+
+    let (_, body) = app
+        .gql_with_request_id(
+            iro,
+            read_query("review_outcome"),
+            json!({"c": amelia}),
+            "outcome-without-the-line",
+        )
+        .await;
+    let reviews = body["data"]["child"]["reviews"]["edges"]
+        .as_array()
+        .unwrap();
+    assert!(
+        !reviews.is_empty(),
+        "the IRO still reads the reviews: {body}"
+    );
+    let withheld = |r: &Value| {
+        ["heldOn", "outcome", "actionPlan"]
+            .iter()
+            .all(|f| r["node"][f].is_null())
+    };
+    assert!(reviews.iter().all(withheld), "outcomes withheld: {body}");
+    let errors = body["errors"].as_array().unwrap();
+    assert!(
+        errors.len() >= 3
+            && errors
+                .iter()
+                .all(|e| e["extensions"]["code"] == "FORBIDDEN"),
+        "{body}"
+    );
+    let can = viewer_can(&app, iro, &amelia).await;
+    assert!(
+        can.contains(&("review_outcome".into(), false, true)),
+        "{can:?}"
+    );
+    assert!(
+        can.contains(&("statutory_review".into(), true, false)),
+        "{can:?}"
+    );
+    let db = sea_orm::Database::connect(crate::demo_app::database_url(&app))
+        .await
+        .unwrap();
+    let events = events_of(&db, "outcome-without-the-line").await;
+    assert!(
+        events
+            .iter()
+            .any(|e| e.record_kind == "review_outcome" && !e.allowed),
+        "a denied review_outcome read is logged: {:?}",
+        events.iter().map(show).collect::<Vec<_>>()
+    );
+    // The shipped policy: the same query reads the outcomes.
+    let shipped = DemoApp::spawn().await;
+    let (_, body) = shipped
+        .gql(iro, read_query("review_outcome"), json!({"c": amelia}))
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    shipped.stop().await;
     app.stop().await;
 }
