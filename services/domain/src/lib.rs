@@ -1,6 +1,7 @@
 //! The care rules of KeyCare: functions over a database connection that know nothing of
 //! GraphQL or HTTP.
 
+pub mod administration;
 pub mod audit;
 pub mod care_plans;
 pub mod care_record;

@@ -2,6 +2,7 @@
 //! domain crate and map its results.
 
 mod access_log;
+mod administration;
 mod care;
 mod connection;
 mod error;

@@ -84,7 +84,7 @@ pub struct HomeMembership {
     pub role: HomeRole,
     /// First day of the membership.
     pub start_date: Date,
-    /// Last day, once ended.
+    /// The day it ended or ends, once set: from that day on it gives no access.
     pub end_date: Option<Date>,
 }
 

@@ -17,6 +17,7 @@ use keycare_domain::care_record::{self as cr, tables};
 pub enum Node {
     Child(Child),
     Home(Home),
+    User(crate::administration::UserAccount),
     KeySession(crate::care::KeySession),
     MonthlySummary(crate::care::MonthlySummary),
     DailyLog(crate::care::DailyLog),
@@ -65,6 +66,11 @@ impl NodeQuery {
         let node = match kind.as_str() {
             "Child" => Node::Child(Child(cr::child(req, uuid).await.map_err(gql)?)),
             "Home" => Node::Home(Home(cr::home(req, uuid).await.map_err(gql)?)),
+            "User" => Node::User(crate::administration::UserAccount(
+                keycare_domain::administration::user(req, uuid)
+                    .await
+                    .map_err(gql)?,
+            )),
             "KeySession" => Node::KeySession(crate::care::KeySession(
                 cr::record(req, uuid, &tables::key_sessions())
                     .await

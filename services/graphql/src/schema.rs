@@ -11,6 +11,7 @@ pub struct Query(
     crate::care::CareQuery,
     crate::node::NodeQuery,
     crate::identity_providers::IdentityProviderQuery,
+    crate::administration::AdministrationQuery,
     crate::access_log::AccessLogQuery,
     crate::records::due::DueQuery,
     crate::records::council_report::CouncilReportQuery,
@@ -20,6 +21,7 @@ pub struct Query(
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     crate::identity_providers::IdentityProviderMutation,
+    crate::administration::AdministrationMutation,
     crate::writes::daily_logs::DailyLogMutation,
     crate::writes::key_sessions::KeySessionMutation,
     crate::writes::monthly_summaries::MonthlySummaryMutation,
@@ -158,6 +160,10 @@ pub fn with_request(
         ))
         .data(DataLoader::new(
             crate::records::reviews::OutcomeLoader(weak.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            crate::administration::RelationshipLoader(weak.clone()),
             tokio::spawn,
         ))
         .data(DataLoader::new(

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod access_log;
+mod administration;
 mod app;
 mod auth;
 mod care_record;
