@@ -201,7 +201,11 @@ impl Access {
         record: RecordFacts,
     ) -> Decision {
         for grant in &access.grants {
-            if record.restricted && !Basis::RESTRICTED_READERS.contains(&grant.basis) {
+            if record.restricted
+                && !self
+                    .policy
+                    .allows(grant.basis, Kind::Restricted, Action::Read)
+            {
                 continue;
             }
             let writes = matches!(action, Action::Write | Action::WriteOwn);

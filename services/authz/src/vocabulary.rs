@@ -76,6 +76,9 @@ vocabulary! {
         PathwayPlan = "pathway_plan",
         WeeklyPlan = "weekly_plan",
         Chronology = "chronology",
+        /// Records marked restricted (for example a disclosure), whatever their kind: only
+        /// a basis that may `read` this sees them at all (ACCESS.md).
+        Restricted = "restricted",
         ChildAccessLog = "child_access_log",
         KeyCarerAppointment = "key_carer_appointment",
         /// The manager's acknowledgement of a monthly summary.
@@ -115,10 +118,6 @@ vocabulary! {
 }
 
 impl Basis {
-    /// The bases that may see a restricted record, whatever the matrix says.
-    pub const RESTRICTED_READERS: &'static [Basis] =
-        &[Basis::KeyTeam, Basis::Manager, Basis::SocialWorker];
-
     /// Bases that come from a tenant role rather than a relationship with a child.
     pub fn is_tenant_role(self) -> bool {
         matches!(self, Basis::Dpo | Basis::Reporting | Basis::TenantAdmin)

@@ -28,6 +28,9 @@ const MATRIX: &[(Kind, [&str; 5])] = &[
     (Kind::WeeklyPlan, ["RW", "R", "RW", "R", "-"]),
     (Kind::Chronology, ["RW", "R", "RW", "R", "R"]),
     (Kind::ChildAccessLog, ["-", "-", "R", "-", "-"]),
+    // "A record marked restricted is visible only to key_team, manager and social_worker,
+    // whatever the matrix says."
+    (Kind::Restricted, ["R", "-", "R", "R", "-"]),
 ];
 
 const COLUMNS: [Basis; 5] = [
@@ -170,4 +173,45 @@ async fn the_memoized_decisions_are_the_enforcers_own() {
             }
         }
     }
+}
+
+/// The restricted-record rule is policy like the rest: without the manager's `restricted`
+/// line a manager no longer reads a restricted daily log, and nothing else changes.
+#[tokio::test]
+async fn who_sees_restricted_records_is_an_edit_of_the_policy() {
+    use keycare_authz::{Access, ChildAccess, Grant, Principal, RecordFacts};
+    let line = "p, manager, restricted, read";
+    assert!(keycare_authz::POLICY.contains(line));
+    let edited = Policy::load(
+        keycare_authz::MODEL,
+        &keycare_authz::POLICY.replace(line, ""),
+    )
+    .await
+    .unwrap();
+    let shipped = Policy::shipped().await.unwrap();
+    let manager = ChildAccess {
+        grants: vec![Grant {
+            basis: Basis::Manager,
+            read_only: false,
+        }],
+    };
+    let restricted = RecordFacts {
+        restricted: true,
+        ..Default::default()
+    };
+    let decide = |policy: &Policy, facts| {
+        let principal = Principal {
+            user_id: uuid::Uuid::nil(),
+            tenant_id: uuid::Uuid::nil(),
+            active: true,
+            tenant_roles: Vec::new(),
+            today: chrono::NaiveDate::default(),
+        };
+        Access::new(policy.clone(), principal)
+            .decide(&manager, Kind::DailyLog, Action::Read, facts)
+            .is_allowed()
+    };
+    assert!(decide(&shipped, restricted));
+    assert!(!decide(&edited, restricted));
+    assert!(decide(&edited, RecordFacts::default()));
 }
