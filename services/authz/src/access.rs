@@ -303,11 +303,12 @@ impl Access {
                 .policy
                 .allows(Basis::Manager, Kind::CouncilReport, Action::Read)
         {
-            return Ok(ReportScope::Homes(Vec::new()));
+            return Ok(ReportScope::Denied);
         }
         use e::home_membership as hm;
         let today = self.principal.today;
-        let homes = hm::Entity::find()
+        let homes: Vec<Uuid> = hm::Entity::find()
+            .filter(hm::Column::TenantId.eq(self.principal.tenant_id))
             .filter(hm::Column::UserId.eq(self.principal.user_id))
             .filter(hm::Column::Role.eq(HomeRole::Manager))
             .filter(hm::Column::StartDate.lte(today))
@@ -322,7 +323,11 @@ impl Access {
             .into_iter()
             .map(|m| m.home_id)
             .collect();
-        Ok(ReportScope::Homes(homes))
+        Ok(if homes.is_empty() {
+            ReportScope::Denied
+        } else {
+            ReportScope::Homes(Basis::Manager, homes)
+        })
     }
 
     /// The children whose records of `kind` the caller may read, as list predicates.
@@ -407,13 +412,27 @@ impl Access {
     }
 }
 
-/// Which homes' council reports a caller may read.
+/// Which homes' council reports a caller may read, and on what basis.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReportScope {
     /// Every home of the council, on this basis (a tenant role).
     AllHomes(Basis),
-    /// These homes (those the caller manages; none for everyone else).
-    Homes(Vec<Uuid>),
+    /// These homes (those the caller manages), on this basis.
+    Homes(Basis, Vec<Uuid>),
+    /// None.
+    Denied,
+}
+
+impl ReportScope {
+    /// The decision, for the access log.
+    pub fn decision(&self) -> Decision {
+        match self {
+            ReportScope::AllHomes(basis) | ReportScope::Homes(basis, _) => {
+                Decision::Allowed(*basis)
+            }
+            ReportScope::Denied => Decision::Denied,
+        }
+    }
 }
 
 /// Facts about the record acted on that some rules depend on.

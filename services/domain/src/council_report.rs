@@ -10,7 +10,7 @@ use crate::error::{DomainError, DomainResult};
 use crate::request::{Request, authz_error};
 use crate::timescales::{Timescales, add_months, month_end, month_start, week_start};
 use chrono::{Duration, NaiveDate};
-use keycare_authz::{Action, Decision, Kind, ReportScope};
+use keycare_authz::{Action, Kind, ReportScope};
 use keycare_entity as e;
 use keycare_entity::enums::{
     HealthRegistrationKind, KeyCarerChangeReason, KeyTeamRole, SessionStatus,
@@ -123,11 +123,7 @@ pub async fn report(
         .report_homes(&req.txn)
         .await
         .map_err(authz_error)?;
-    let allowed = match &scope {
-        ReportScope::AllHomes(basis) => Decision::Allowed(*basis),
-        ReportScope::Homes(h) if !h.is_empty() => Decision::Allowed(keycare_authz::Basis::Manager),
-        ReportScope::Homes(_) => Decision::Denied,
-    };
+    let allowed = scope.decision();
     req.record_access(None, Kind::CouncilReport, home, Action::Read, allowed);
     if !allowed.is_allowed() {
         return Err(DomainError::Forbidden(
@@ -145,19 +141,18 @@ pub async fn report(
     }
     let today = req.now.date_naive();
     let annex_since = annex_since.unwrap_or(from);
-    let mut homes = e::home::Entity::find()
+    let mut select = e::home::Entity::find()
         .filter(e::home::Column::TenantId.eq(req.identity.tenant_id))
-        .order_by_asc(e::home::Column::Name)
-        .all(&req.txn)
-        .await?;
-    if let ReportScope::Homes(mine) = &scope {
-        homes.retain(|h| mine.contains(&h.id));
+        .order_by_asc(e::home::Column::Name);
+    if let ReportScope::Homes(_, mine) = &scope {
+        select = select.filter(e::home::Column::Id.is_in(mine.iter().copied()));
     }
     if let Some(home) = home {
-        homes.retain(|h| h.id == home);
-        if homes.is_empty() {
-            return Err(DomainError::NotFound);
-        }
+        select = select.filter(e::home::Column::Id.eq(home));
+    }
+    let homes = select.all(&req.txn).await?;
+    if home.is_some() && homes.is_empty() {
+        return Err(DomainError::NotFound);
     }
     let t = Timescales::of_tenant(&req.txn, req.identity.tenant_id).await?;
     let threshold = e::tenant::Entity::find_by_id(req.identity.tenant_id)
