@@ -4,20 +4,24 @@
 //! child's facts and today ([`items`]), tested with dated examples; the facts of many children
 //! are loaded together, one query per kind of record ([`for_children`]).
 //!
-//! A viewer sees the items of the kinds they may read for the child, nothing else.
+//! A viewer sees the items of the kinds they may read for the child, nothing else, and every
+//! fact behind an item comes from records the viewer may read: each kind is loaded within the
+//! viewer's read scope of that kind ([`Scope`]), so a record they may not read (a restricted
+//! missing episode, for home staff) does not exist for them: it neither satisfies a rule, nor
+//! sets or moves a clock, nor is named as an item's record.
 
 use crate::error::DomainResult;
 use crate::request::{Request, authz_error};
 use crate::timescales::{Timescales, add_months, month_end, month_start, week_start};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use keycare_authz::{Action, Kind, RecordFacts};
+use keycare_authz::{Action, Kind, RecordFacts, Scope};
 use keycare_entity as e;
 use keycare_entity::enums::{
     DueRule, DueState, HealthRegistrationKind, KeyTeamRole, ReportStatus, SessionStatus,
 };
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 /// The timescale rules the code reads from the council's timescales.
@@ -61,7 +65,8 @@ pub struct DueItem {
     pub about: String,
 }
 
-/// What the rules need to know about one child in placement.
+/// What the rules need to know about one child in placement, as one viewer may know it: the
+/// records of each kind are those of that kind the viewer may read ([`load_facts`]).
 #[derive(Debug, Clone, Default)]
 pub struct Facts {
     pub child: Uuid,
@@ -488,8 +493,9 @@ fn add_months_back(month: NaiveDate) -> NaiveDate {
 }
 
 /// The due items of these children (those in placement the caller may see), in one query per
-/// kind of record: only the items of kinds the caller may read for each child. Each child's
-/// items are noted in the access log as reads of the kinds they come from.
+/// kind of record the caller may read: only the items of kinds the caller may read for each
+/// child, from the records the caller may read. Each child's items are noted in the access
+/// log as reads of the kinds they come from.
 pub async fn for_children(req: &Request, children: &[Uuid]) -> DomainResult<Vec<DueItem>> {
     let access = req.access.children(&req.txn).await.map_err(authz_error)?;
     let visible: Vec<Uuid> = children
@@ -585,7 +591,11 @@ pub async fn for_viewer(req: &Request, filter: &DueFilter) -> DomainResult<Vec<D
     Ok(items)
 }
 
-/// The facts of children in placement (children without an open placement have none).
+/// The facts of children in placement (children without an open placement have none), as the
+/// caller may know them: each kind of record is loaded within the caller's read scope of that
+/// kind (restricted rows only for the children whose restricted records they may read), and
+/// not at all when that scope holds none of these children. A record outside the scope is
+/// absent: no rule counts it, whatever kind the rule's item is of.
 async fn load_facts(req: &Request, children: &[Uuid]) -> DomainResult<Vec<Facts>> {
     let db = &req.txn;
     let today = req.now.date_naive();
@@ -613,14 +623,14 @@ async fn load_facts(req: &Request, children: &[Uuid]) -> DomainResult<Vec<Facts>
     if facts.is_empty() {
         return Ok(Vec::new());
     }
-    let in_placement: Vec<Uuid> = facts.keys().copied().collect();
-    let ids = || in_placement.clone();
+    let in_placement: HashSet<Uuid> = facts.keys().copied().collect();
     let window = today - Duration::days(70);
 
-    {
+    // Key team assignments have no `restricted` column: the scope's children.
+    if let Some(scope) = scope_of(req, Kind::KeyTeam, &in_placement).await? {
         use e::key_team_assignment::Column as C;
         for a in e::key_team_assignment::Entity::find()
-            .filter(C::ChildId.is_in(ids()))
+            .filter(C::ChildId.is_in(scope.children))
             .filter(C::Role.eq(KeyTeamRole::KeyCarer))
             .filter(open_on(C::EndDate, today))
             .all(db)
@@ -631,10 +641,10 @@ async fn load_facts(req: &Request, children: &[Uuid]) -> DomainResult<Vec<Facts>
             }
         }
     }
-    {
+    if let Some(scope) = scope_of(req, Kind::KeySession, &in_placement).await? {
         use e::key_session::Column as C;
         for s in e::key_session::Entity::find()
-            .filter(C::ChildId.is_in(ids()))
+            .filter(scope.condition(C::ChildId, C::Restricted))
             .filter(C::Status.eq(SessionStatus::Held))
             .filter(C::PlannedAt.gte(window.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()))
             .all(db)
@@ -646,10 +656,10 @@ async fn load_facts(req: &Request, children: &[Uuid]) -> DomainResult<Vec<Facts>
             }
         }
     }
-    {
+    if let Some(scope) = scope_of(req, Kind::MonthlySummary, &in_placement).await? {
         use e::monthly_summary::Column as C;
         for m in e::monthly_summary::Entity::find()
-            .filter(C::ChildId.is_in(ids()))
+            .filter(scope.condition(C::ChildId, C::Restricted))
             .filter(C::Month.gte(add_months_back(month_start(today))))
             .all(db)
             .await?
@@ -660,36 +670,48 @@ async fn load_facts(req: &Request, children: &[Uuid]) -> DomainResult<Vec<Facts>
             }
         }
     }
-    {
+    if let Some(scope) = scope_of(req, Kind::CarePlan, &in_placement).await? {
         use e::care_plan_review::Column as C;
-        let found =
-            latest::<e::care_plan_review::Entity>(req, &ids(), C::Id, C::ChildId, C::ReviewedOn)
-                .await?;
+        let found = latest::<e::care_plan_review::Entity>(
+            req,
+            scope.condition(C::ChildId, C::Restricted),
+            C::Id,
+            C::ChildId,
+            C::ReviewedOn,
+        )
+        .await?;
         for (child, review) in found {
             if let Some(f) = facts.get_mut(&child) {
                 f.ipcp_review = Some(review);
             }
         }
     }
-    {
+    if let Some(scope) = scope_of(req, Kind::SafeCarePlan, &in_placement).await? {
         use e::safe_care_review::Column as C;
-        let found =
-            latest::<e::safe_care_review::Entity>(req, &ids(), C::Id, C::ChildId, C::ReviewedOn)
-                .await?;
+        let found = latest::<e::safe_care_review::Entity>(
+            req,
+            scope.condition(C::ChildId, C::Restricted),
+            C::Id,
+            C::ChildId,
+            C::ReviewedOn,
+        )
+        .await?;
         for (child, review) in found {
             if let Some(f) = facts.get_mut(&child) {
                 f.scp_review = Some(review);
             }
         }
     }
-    {
+    // Missing episodes set the return interview's clock and bring the Safe Care Plan review
+    // forward: only those the caller may read do either.
+    if let Some(scope) = scope_of(req, Kind::MissingEpisode, &in_placement).await? {
         use e::missing_episode::Column as C;
         let since = (today - Duration::days(120))
             .and_hms_opt(0, 0, 0)
             .unwrap_or_default()
             .and_utc();
         for m in e::missing_episode::Entity::find()
-            .filter(C::ChildId.is_in(ids()))
+            .filter(scope.condition(C::ChildId, C::Restricted))
             .filter(C::WentMissingAt.gte(since))
             .all(db)
             .await?
@@ -699,10 +721,10 @@ async fn load_facts(req: &Request, children: &[Uuid]) -> DomainResult<Vec<Facts>
             }
         }
     }
-    {
+    if let Some(scope) = scope_of(req, Kind::FileAudit, &in_placement).await? {
         use e::file_audit::Column as C;
         for a in e::file_audit::Entity::find()
-            .filter(C::ChildId.is_in(ids()))
+            .filter(scope.condition(C::ChildId, C::Restricted))
             .filter(C::WeekOf.gte(week_start(today) - Duration::weeks(2)))
             .all(db)
             .await?
@@ -712,10 +734,12 @@ async fn load_facts(req: &Request, children: &[Uuid]) -> DomainResult<Vec<Facts>
             }
         }
     }
-    {
+    // A review report's item is about a review still to be held: with no review the caller
+    // may read, there is none, whatever reports they may read.
+    if let Some(scope) = scope_of(req, Kind::StatutoryReview, &in_placement).await? {
         use e::statutory_review::Column as C;
         for r in e::statutory_review::Entity::find()
-            .filter(C::ChildId.is_in(ids()))
+            .filter(scope.condition(C::ChildId, C::Restricted))
             .all(db)
             .await?
         {
@@ -723,9 +747,11 @@ async fn load_facts(req: &Request, children: &[Uuid]) -> DomainResult<Vec<Facts>
                 f.reviews.push(r);
             }
         }
+    }
+    if let Some(scope) = scope_of(req, Kind::ReviewReport, &in_placement).await? {
         use e::review_report::Column as R;
         for r in e::review_report::Entity::find()
-            .filter(R::ChildId.is_in(ids()))
+            .filter(scope.condition(R::ChildId, R::Restricted))
             .all(db)
             .await?
         {
@@ -735,10 +761,10 @@ async fn load_facts(req: &Request, children: &[Uuid]) -> DomainResult<Vec<Facts>
             }
         }
     }
-    {
+    if let Some(scope) = scope_of(req, Kind::HealthPlan, &in_placement).await? {
         use e::health_registration::Column as C;
         for r in e::health_registration::Entity::find()
-            .filter(C::ChildId.is_in(ids()))
+            .filter(scope.condition(C::ChildId, C::Restricted))
             .all(db)
             .await?
         {
@@ -750,10 +776,10 @@ async fn load_facts(req: &Request, children: &[Uuid]) -> DomainResult<Vec<Facts>
             }
         }
     }
-    {
+    if let Some(scope) = scope_of(req, Kind::PathwayPlan, &in_placement).await? {
         use e::pathway_plan::Column as C;
         for p in e::pathway_plan::Entity::find()
-            .filter(C::ChildId.is_in(ids()))
+            .filter(scope.condition(C::ChildId, C::Restricted))
             .all(db)
             .await?
         {
@@ -762,10 +788,10 @@ async fn load_facts(req: &Request, children: &[Uuid]) -> DomainResult<Vec<Facts>
             }
         }
     }
-    {
+    if let Some(scope) = scope_of(req, Kind::Education, &in_placement).await? {
         use e::education_placement::Column as C;
         for p in e::education_placement::Entity::find()
-            .filter(C::ChildId.is_in(ids()))
+            .filter(scope.condition(C::ChildId, C::Restricted))
             .filter(open_on(C::EndDate, today))
             .all(db)
             .await?
@@ -779,7 +805,7 @@ async fn load_facts(req: &Request, children: &[Uuid]) -> DomainResult<Vec<Facts>
         }
         use e::school_liaison::Column as L;
         for l in e::school_liaison::Entity::find()
-            .filter(L::ChildId.is_in(ids()))
+            .filter(scope.condition(L::ChildId, L::Restricted))
             .filter(L::WeekOf.gte(week_start(today) - Duration::weeks(2)))
             .all(db)
             .await?
@@ -794,16 +820,39 @@ async fn load_facts(req: &Request, children: &[Uuid]) -> DomainResult<Vec<Facts>
     Ok(out)
 }
 
+/// The caller's read scope of `kind` narrowed to `children`; `None` when it holds none of
+/// them (the kind's query is then not run at all).
+async fn scope_of(
+    req: &Request,
+    kind: Kind,
+    children: &HashSet<Uuid>,
+) -> DomainResult<Option<Scope>> {
+    let scope = req
+        .access
+        .read_scope(&req.txn, kind)
+        .await
+        .map_err(authz_error)?;
+    let within = |ids: Vec<Uuid>| -> Vec<Uuid> {
+        ids.into_iter().filter(|c| children.contains(c)).collect()
+    };
+    let scope = Scope {
+        children: within(scope.children),
+        restricted_children: within(scope.restricted_children),
+    };
+    Ok((!scope.children.is_empty()).then_some(scope))
+}
+
 /// Open on `today`: no end date, or one after today.
 fn open_on<C: ColumnTrait>(end: C, today: NaiveDate) -> Condition {
     Condition::any().add(end.is_null()).add(end.gt(today))
 }
 
-/// The latest record of each child by a date column: child -> (id, day), in two queries (the
-/// latest day per child, then the rows of those days).
+/// The latest record of each child by a date column, among the rows `readable` (the caller's
+/// read scope): child -> (id, day), in two queries (the latest day per child, then the rows
+/// of those days).
 async fn latest<E: EntityTrait>(
     req: &Request,
-    children: &[Uuid],
+    readable: Condition,
     id_col: E::Column,
     child_col: E::Column,
     day_col: E::Column,
@@ -812,7 +861,7 @@ async fn latest<E: EntityTrait>(
         .select_only()
         .column(child_col)
         .column_as(Expr::expr(Func::max(Expr::col(day_col))), "day")
-        .filter(child_col.is_in(children.iter().copied()))
+        .filter(readable.clone())
         .group_by(child_col)
         .into_tuple()
         .all(&req.txn)
@@ -826,6 +875,7 @@ async fn latest<E: EntityTrait>(
         .column(id_col)
         .column(child_col)
         .column(day_col)
+        .filter(readable)
         .filter(child_col.is_in(wanted.keys().copied()))
         .filter(day_col.is_in(wanted.values().copied()))
         .into_tuple()

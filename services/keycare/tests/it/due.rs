@@ -161,3 +161,173 @@ async fn each_viewer_sees_only_the_kinds_they_may_read() {
     assert!(on_child.iter().all(|e| e["node"]["state"] == "OVERDUE"));
     app.stop().await;
 }
+
+const KEY_CARER: &str = "keycarer.oak@northshire.example";
+const MANAGER: &str = "manager.oak@northshire.example";
+const SW: &str = "sw@northshire.example";
+const STAFF: &str = "staff.oak@northshire.example";
+const IRO: &str = "iro@northshire.example";
+
+/// Amelia's items as `user` sees them, both ways: the root `dueItems` and `Child.dueItems`
+/// (which must agree).
+async fn amelia_items(app: &DemoApp, user: &str) -> Vec<Value> {
+    let mut items: Vec<Value> = due(app, user, json!({}))
+        .await
+        .into_iter()
+        .filter(|i| i["child"]["legalName"] == "Amelia Hart")
+        .collect();
+    let amelia = gid("Child", id("northshire", "child", "amelia"));
+    let (_, body) = app
+        .gql(
+            user,
+            "query($c: ID!) { child(id: $c) { dueItems(first: 200) { edges { node {
+              rule state dueOn dueAt about kind recordId child { legalName } } } } } }",
+            json!({ "c": amelia }),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{user}: {body}");
+    let mut on_child: Vec<Value> = body["data"]["child"]["dueItems"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{user}: {body}"))
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect();
+    let order = |v: &Value| v.to_string();
+    items.sort_by_key(order);
+    on_child.sort_by_key(order);
+    assert_eq!(
+        items, on_child,
+        "{user}: the root list and the child's agree"
+    );
+    items
+}
+
+fn naming<'a>(items: &'a [Value], record: &str) -> Vec<&'a Value> {
+    items.iter().filter(|i| i["recordId"] == record).collect()
+}
+
+#[tokio::test]
+async fn a_restricted_missing_episode_exists_only_for_those_who_may_read_it() {
+    let app = DemoApp::spawn().await;
+    let all = [KEY_CARER, MANAGER, SW, STAFF, IRO];
+    let mut before = std::collections::HashMap::new();
+    for user in all {
+        before.insert(user, amelia_items(&app, user).await);
+    }
+    // Amelia's key carer records a restricted episode: she went missing 29 days ago (after
+    // her latest Safe Care Plan review) and came back that night; no return interview yet.
+    let returned = chrono::Utc::now() - chrono::Duration::days(29);
+    let went = returned - chrono::Duration::hours(10);
+    let amelia = gid("Child", id("northshire", "child", "amelia"));
+    let (_, body) = app
+        .gql(
+            KEY_CARER,
+            "mutation($i: ReportMissingEpisodeInput!) { reportMissingEpisode(input: $i) {
+              missingEpisode { id version restricted } } }",
+            json!({ "i": { "childId": amelia, "wentMissingAt": went, "riskLevel": "HIGH",
+                "notes": "Said where she had been only to her key carer.", "restricted": true } }),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let episode = &body["data"]["reportMissingEpisode"]["missingEpisode"];
+    assert_eq!(episode["restricted"], true, "{body}");
+    let episode = episode["id"].as_str().expect("the episode's id").to_owned();
+    let (_, body) = app
+        .gql(
+            KEY_CARER,
+            "mutation($i: UpdateMissingEpisodeInput!) { updateMissingEpisode(input: $i) {
+              missingEpisode { returnedAt } } }",
+            json!({ "i": { "id": episode, "expectedVersion": 1, "returnedAt": returned } }),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let about = format!("returned {}", returned.format("%Y-%m-%d %H:%M"));
+
+    // Those who may read restricted records: the overdue return interview names the episode,
+    // and the Safe Care Plan review fell due 3 days after the return.
+    for user in [KEY_CARER, MANAGER, SW] {
+        let items = amelia_items(&app, user).await;
+        let named = naming(&items, &episode);
+        assert_eq!(named.len(), 1, "{user}: {items:#?}");
+        assert_eq!(named[0]["rule"], "RETURN_INTERVIEW", "{user}");
+        assert_eq!(named[0]["state"], "OVERDUE", "{user}");
+        assert_eq!(named[0]["about"], about.as_str(), "{user}");
+        let scp = of(&items, "Amelia Hart", "SAFE_CARE_PLAN_REVIEW");
+        assert_eq!(scp.len(), 1, "{user}: {items:#?}");
+        assert_eq!(
+            scp[0]["about"], "the Safe Care Plan review after a missing episode",
+            "{user}: {items:#?}"
+        );
+        assert_eq!(scp[0]["state"], "OVERDUE", "{user}");
+        assert!(
+            scp[0]["dueOn"].as_str()
+                < of(&before[user], "Amelia Hart", "SAFE_CARE_PLAN_REVIEW")[0]["dueOn"].as_str(),
+            "{user}: the episode brings the review forward"
+        );
+    }
+    // Home staff and the IRO may not read it: for them it does not exist. No item names it
+    // or tells of it, and nothing derived from it (the Safe Care Plan review's date) moves.
+    for user in [STAFF, IRO] {
+        let items = amelia_items(&app, user).await;
+        assert!(naming(&items, &episode).is_empty(), "{user}: {items:#?}");
+        assert!(
+            items.iter().all(|i| i["about"] != about.as_str()),
+            "{user}: {items:#?}"
+        );
+        assert!(
+            of(&items, "Amelia Hart", "RETURN_INTERVIEW").is_empty(),
+            "{user}: {items:#?}"
+        );
+        assert!(
+            items
+                .iter()
+                .all(|i| i["about"] != "the Safe Care Plan review after a missing episode"),
+            "{user}: {items:#?}"
+        );
+        assert_eq!(items, before[user], "{user}: nothing changed for them");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn restricted_key_sessions_satisfy_nothing_for_those_who_may_not_read_them() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    let app = DemoApp::spawn().await;
+    let key_carer_before = amelia_items(&app, KEY_CARER).await;
+    // Every key session of Amelia's becomes restricted.
+    let db = sea_orm::Database::connect(crate::demo_app::database_url(&app))
+        .await
+        .unwrap();
+    let tenant = id("northshire", "tenant", "");
+    let txn = keycare_domain::db::begin_for_tenant(&db, tenant)
+        .await
+        .unwrap();
+    use keycare_entity::key_session as ks;
+    let sessions = ks::Entity::update_many()
+        .col_expr(ks::Column::Restricted, Expr::value(true))
+        .filter(ks::Column::ChildId.eq(id("northshire", "child", "amelia")))
+        .exec(&txn)
+        .await
+        .unwrap();
+    assert!(sessions.rows_affected > 0);
+    txn.commit().await.unwrap();
+    // The key carer sees the same as before (restricted or not, the sessions are theirs to
+    // read); home staff see Amelia's session rules with no session behind them.
+    assert_eq!(amelia_items(&app, KEY_CARER).await, key_carer_before);
+    let staff = amelia_items(&app, STAFF).await;
+    let sessions: Vec<&Value> = staff
+        .iter()
+        .filter(|i| i["kind"] == "key_session")
+        .collect();
+    assert!(!sessions.is_empty(), "{staff:#?}");
+    for i in sessions {
+        assert!(i["recordId"].is_null(), "staff: {i}");
+        if i["rule"] == "MONTHLY_KEY_SESSIONS" {
+            assert!(
+                i["about"].as_str().is_some_and(|a| a.starts_with("0 of ")),
+                "staff: {i}"
+            );
+        }
+    }
+    app.stop().await;
+}
