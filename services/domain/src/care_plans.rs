@@ -147,9 +147,10 @@ fn apply(active: &mut e::care_plan::ActiveModel, checked: Checked) {
     }
 }
 
-/// Requires changing a record of `kind` the caller has found by id: NOT_FOUND when they may
-/// not read it (a restricted record they may not see does not exist for them), FORBIDDEN
-/// when they may read but not change it. Denied attempts are noted in the access log.
+/// Requires changing a record of `kind` the caller has found by id (among the records of
+/// their own council: `child` is then of their council too): NOT_FOUND when they may not
+/// read it (a restricted record they may not see does not exist for them), FORBIDDEN when
+/// they may read but not change it. Denied attempts are noted in the access log.
 pub(crate) async fn require_record_write(
     req: &Request,
     child: Uuid,
@@ -209,6 +210,7 @@ pub(crate) fn not_in_future(req: &Request, field: &str, day: NaiveDate) -> Domai
 async fn draft_of(req: &Request, child: Uuid) -> DomainResult<Option<e::care_plan::Model>> {
     use e::care_plan::Column as C;
     Ok(e::care_plan::Entity::find()
+        .filter(C::TenantId.eq(req.identity.tenant_id))
         .filter(C::ChildId.eq(child))
         .filter(C::Status.eq(PlanStatus::Draft))
         .order_by_desc(C::VersionNumber)
@@ -219,6 +221,7 @@ async fn draft_of(req: &Request, child: Uuid) -> DomainResult<Option<e::care_pla
 async fn published_of(req: &Request, child: Uuid) -> DomainResult<Option<e::care_plan::Model>> {
     use e::care_plan::Column as C;
     Ok(e::care_plan::Entity::find()
+        .filter(C::TenantId.eq(req.identity.tenant_id))
         .filter(C::ChildId.eq(child))
         .filter(C::Status.eq(PlanStatus::Published))
         .order_by_desc(C::VersionNumber)
@@ -226,8 +229,11 @@ async fn published_of(req: &Request, child: Uuid) -> DomainResult<Option<e::care
         .await?)
 }
 
+/// A version of the caller's council to change (a version of another council is never
+/// loaded, nor logged: it does not exist here).
 async fn find(req: &Request, id: Uuid) -> DomainResult<e::care_plan::Model> {
     let plan = e::care_plan::Entity::find_by_id(id)
+        .filter(e::care_plan::Column::TenantId.eq(req.identity.tenant_id))
         .one(&req.txn)
         .await?
         .ok_or(DomainError::NotFound)?;
@@ -298,6 +304,7 @@ async fn save_draft(
         (None, None) => {
             use e::care_plan::Column as C;
             let latest = e::care_plan::Entity::find()
+                .filter(C::TenantId.eq(req.identity.tenant_id))
                 .filter(C::ChildId.eq(child))
                 .order_by_desc(C::VersionNumber)
                 .one(&req.txn)
@@ -386,6 +393,7 @@ pub async fn publish(
     .await?;
     keep_revision(req, &txn, "care_plans", plan.id, plan.version, &plan).await?;
     let earlier = e::care_plan::Entity::find()
+        .filter(C::TenantId.eq(req.identity.tenant_id))
         .filter(C::ChildId.eq(plan.child_id))
         .filter(C::Status.eq(PlanStatus::Published))
         .filter(C::Id.ne(plan.id))

@@ -244,6 +244,7 @@ async fn all_placements(
 ) -> DomainResult<Vec<(e::placement::Model, Option<e::home::Model>)>> {
     req.require_read(child, Kind::ChildProfile, None).await?;
     Ok(e::placement::Entity::find()
+        .filter(e::placement::Column::TenantId.eq(req.identity.tenant_id))
         .filter(e::placement::Column::ChildId.eq(child))
         .find_also_related(e::home::Entity)
         .order_by_desc(e::placement::Column::AdmissionDate)
@@ -269,6 +270,7 @@ async fn all_key_team(
     req.require_read(child, Kind::KeyTeam, None).await?;
     use e::key_team_assignment as k;
     let rows = k::Entity::find()
+        .filter(k::Column::TenantId.eq(req.identity.tenant_id))
         .filter(k::Column::ChildId.eq(child))
         .find_also_related(e::user::Entity)
         .order_by_desc(k::Column::StartDate)
@@ -289,6 +291,17 @@ pub async fn homes(req: &Request, args: &PageArgs) -> DomainResult<Page<e::home:
 }
 
 async fn all_homes(req: &Request) -> DomainResult<Vec<e::home::Model>> {
+    use e::home as h;
+    Ok(visible_homes(req)
+        .await?
+        .order_by_asc(h::Column::Name)
+        .order_by_asc(h::Column::Id)
+        .all(&req.txn)
+        .await?)
+}
+
+/// The homes the caller may see, as a query (of the caller's council only).
+async fn visible_homes(req: &Request) -> DomainResult<Select<e::home::Entity>> {
     use e::home as h;
     let all = req
         .access
@@ -334,19 +347,16 @@ async fn all_homes(req: &Request) -> DomainResult<Vec<e::home::Model>> {
                 .add(h::Column::Id.in_subquery(children_homes)),
         );
     }
-    Ok(select
-        .order_by_asc(h::Column::Name)
-        .order_by_asc(h::Column::Id)
-        .all(&req.txn)
-        .await?)
+    Ok(select)
 }
 
 /// One home, if the caller may see it.
 pub async fn home(req: &Request, id: Uuid) -> DomainResult<e::home::Model> {
-    all_homes(req)
+    visible_homes(req)
         .await?
-        .into_iter()
-        .find(|h| h.id == id)
+        .filter(e::home::Column::Id.eq(id))
+        .one(&req.txn)
+        .await?
         .ok_or(DomainError::NotFound)
 }
 
@@ -354,6 +364,8 @@ pub async fn home(req: &Request, id: Uuid) -> DomainResult<e::home::Model> {
 pub struct RecordTable<E: EntityTrait> {
     pub kind: Kind,
     pub id: E::Column,
+    /// The council the record belongs to: every look-up filters on it in SQL.
+    pub tenant: E::Column,
     pub version: E::Column,
     pub child: E::Column,
     pub restricted: E::Column,
@@ -389,7 +401,10 @@ pub async fn records<E: EntityTrait>(
     extra: Condition,
 ) -> DomainResult<Page<E::Model>> {
     req.require_read(child, table.kind, None).await?;
-    let mut select: Select<E> = E::find().filter(table.child.eq(child)).filter(extra);
+    let mut select: Select<E> = E::find()
+        .filter(table.tenant.eq(req.identity.tenant_id))
+        .filter(table.child.eq(child))
+        .filter(extra);
     if !req.sees_restricted(child, table.kind).await? {
         select = select.filter(table.restricted.eq(false));
     }
@@ -406,13 +421,15 @@ pub async fn record<E: EntityTrait>(
 where
     <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<Uuid>,
 {
-    let Some(model) = E::find_by_id(id).one(&req.txn).await? else {
+    // A record of another council is never loaded (nor logged): it does not exist here.
+    let Some(model) = E::find_by_id(id)
+        .filter(table.tenant.eq(req.identity.tenant_id))
+        .one(&req.txn)
+        .await?
+    else {
         return Err(DomainError::NotFound);
     };
     let row = (table.row)(&model);
-    if row.tenant != req.identity.tenant_id {
-        return Err(DomainError::NotFound);
-    }
     let facts = RecordFacts {
         restricted: row.restricted,
         submitted: (table.submitted)(&model),
@@ -476,6 +493,7 @@ pub mod tables {
                 RecordTable {
                     kind: $kind,
                     id: C::Id,
+                    tenant: C::TenantId,
                     version: C::Version,
                     child: C::ChildId,
                     restricted: C::Restricted,
@@ -757,8 +775,9 @@ pub async fn safe_care_plan(
     child: Uuid,
 ) -> DomainResult<Option<e::safe_care_plan::Model>> {
     req.require_read(child, Kind::SafeCarePlan, None).await?;
-    let mut select =
-        e::safe_care_plan::Entity::find().filter(e::safe_care_plan::Column::ChildId.eq(child));
+    let mut select = e::safe_care_plan::Entity::find()
+        .filter(e::safe_care_plan::Column::TenantId.eq(req.identity.tenant_id))
+        .filter(e::safe_care_plan::Column::ChildId.eq(child));
     if !req.sees_restricted(child, Kind::SafeCarePlan).await? {
         select = select.filter(e::safe_care_plan::Column::Restricted.eq(false));
     }
@@ -825,6 +844,7 @@ where
         .order_by(table.ordering.id, sea_orm::Order::Desc)
         .to_owned();
     let mut inner = E::find()
+        .filter(table.tenant.eq(req.identity.tenant_id))
         .filter(table.child.is_in(readable.iter().copied()))
         .filter(
             Condition::any()
@@ -905,28 +925,45 @@ where
     Ok(FirstPages { pages: out, people })
 }
 
-/// Records of one kind by id, in one query: those the caller may read (the others are left
-/// out, as if they did not exist). Each read is noted.
+/// Records of one kind by id, in one query: those of the caller's council that the caller
+/// may read (the query filters by the tenant and by the kind's read scope, so no row is
+/// fetched only to be hidden). Each read is noted.
+///
+/// The ids come from records the caller has read (the person a contact arrangement or visit
+/// names): an id of this council the caller may not read (a restricted person for a viewer
+/// who may not see restricted records) is an attempt the access log notes as denied, with
+/// the child it belongs to (only the record's child is looked up, never its content). An id
+/// of another council is neither loaded nor logged: it does not exist here.
 pub async fn records_by_ids<E: EntityTrait>(
     req: &Request,
     table: &RecordTable<E>,
     ids: &[Uuid],
 ) -> DomainResult<std::collections::HashMap<Uuid, E::Model>> {
+    use sea_orm::QuerySelect;
+    let mut out = std::collections::HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let tenant = req.identity.tenant_id;
+    let scope = req
+        .access
+        .read_scope(&req.txn, table.kind)
+        .await
+        .map_err(authz_error)?;
     let rows = E::find()
+        .filter(table.tenant.eq(tenant))
         .filter(table.id.is_in(ids.iter().copied()))
+        .filter(scope.condition(table.child, table.restricted))
         .all(&req.txn)
         .await?;
-    let mut out = std::collections::HashMap::new();
     for model in rows {
         let row = (table.row)(&model);
-        if row.tenant != req.identity.tenant_id {
-            continue;
-        }
         let facts = RecordFacts {
             restricted: row.restricted,
             submitted: (table.submitted)(&model),
             ..Default::default()
         };
+        // In the scope, so readable: the decision names the basis for the log.
         let decision = match req.decide_read(row.child, table.kind, facts).await {
             Ok(d) => d,
             Err(DomainError::NotFound) => Decision::Denied,
@@ -942,6 +979,33 @@ pub async fn records_by_ids<E: EntityTrait>(
             );
             out.insert(row.id, model);
         }
+    }
+    let unread: std::collections::BTreeSet<Uuid> = ids
+        .iter()
+        .copied()
+        .filter(|id| !out.contains_key(id))
+        .collect();
+    if unread.is_empty() {
+        return Ok(out);
+    }
+    // The child of each record of this council left out (id and child only).
+    let denied: Vec<(Uuid, Uuid)> = E::find()
+        .select_only()
+        .column(table.id)
+        .column(table.child)
+        .filter(table.tenant.eq(tenant))
+        .filter(table.id.is_in(unread))
+        .into_tuple()
+        .all(&req.txn)
+        .await?;
+    for (id, child) in denied {
+        req.record_access(
+            Some(child),
+            table.kind,
+            Some(id),
+            Action::Read,
+            Decision::Denied,
+        );
     }
     Ok(out)
 }

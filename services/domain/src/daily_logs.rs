@@ -1,16 +1,16 @@
 //! Daily logs: written by anyone who cares for the child, corrected (never deleted) with the
 //! earlier version kept. Home staff may correct only what they wrote.
 
+use crate::care_record::tables;
 use crate::error::{DomainError, DomainResult};
 use crate::request::Request;
 use crate::writes::{
-    MAX_SHORT, MAX_TEXT, check_version, keep_revision, optional_text, required_text,
-    update_versioned,
+    MAX_SHORT, MAX_TEXT, keep_revision, optional_text, required_text, update_versioned,
 };
 use chrono::{DateTime, Duration, Utc};
 use keycare_authz::{Kind, RecordFacts};
 use keycare_entity as e;
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, Set};
 use uuid::Uuid;
 
 /// A daily log entry as entered.
@@ -96,32 +96,17 @@ pub async fn correct(
     text: &str,
     categories_in: Option<&[String]>,
 ) -> DomainResult<e::daily_log::Model> {
-    let Some(log) = e::daily_log::Entity::find_by_id(id).one(&req.txn).await? else {
-        return Err(DomainError::NotFound);
-    };
-    let facts = RecordFacts {
-        restricted: log.restricted,
-        own: log.author_id == req.identity.user_id,
-        ..Default::default()
-    };
-    // A restricted entry the caller may not read does not exist for them.
-    if !req
-        .decide_read(
-            log.child_id,
+    // Of the caller's council only; a log they may not read (a restricted entry, a child
+    // they may not see) does not exist for them, and the attempt is noted as denied. Home
+    // staff may correct only what they wrote (FORBIDDEN otherwise, also noted).
+    let log = req
+        .record_for_change(
+            &tables::daily_logs(),
             Kind::DailyLog,
-            RecordFacts {
-                restricted: log.restricted,
-                ..Default::default()
-            },
+            id,
+            Some(expected_version),
         )
-        .await?
-        .is_allowed()
-    {
-        return Err(DomainError::NotFound);
-    }
-    req.require_write(log.child_id, Kind::DailyLog, Some(id), facts)
         .await?;
-    check_version(log.version, expected_version)?;
     let text = required_text("text", text, MAX_TEXT)?;
     let cats = match categories_in {
         Some(c) => categories(c)?,

@@ -2,6 +2,7 @@
 //! or declined by the child. The first session after admission records the settling-in
 //! checklist.
 
+use crate::care_record::tables;
 use crate::error::{DomainError, DomainResult};
 use crate::request::Request;
 use crate::writes::{MAX_SHORT, MAX_TEXT, keep_revision, optional_text, update_versioned};
@@ -108,29 +109,17 @@ pub async fn plan(
     Ok(saved)
 }
 
+/// A session of the caller's council they may read, to act on; NOT_FOUND otherwise (a
+/// session of this council they may not read is noted as a denied attempt).
 async fn load(req: &Request, id: Uuid) -> DomainResult<e::key_session::Model> {
-    let session = e::key_session::Entity::find_by_id(id)
-        .one(&req.txn)
-        .await?
-        .ok_or(DomainError::NotFound)?;
-    let facts = RecordFacts {
-        restricted: session.restricted,
-        ..Default::default()
-    };
-    if !req
-        .decide_read(session.child_id, Kind::KeySession, facts)
-        .await?
-        .is_allowed()
-    {
-        return Err(DomainError::NotFound);
-    }
-    Ok(session)
+    req.readable_record(&tables::key_sessions(), id).await
 }
 
 /// The home of the child's open placement and its admission date.
 async fn open_placement(req: &Request, child: Uuid) -> DomainResult<e::placement::Model> {
     let today = req.now.date_naive();
     e::placement::Entity::find()
+        .filter(e::placement::Column::TenantId.eq(req.identity.tenant_id))
         .filter(e::placement::Column::ChildId.eq(child))
         .filter(
             Condition::any()
@@ -177,6 +166,7 @@ pub async fn record_held(
     let held_by = input.held_by.unwrap_or(req.identity.user_id);
     let today = req.now.date_naive();
     let staff = e::home_membership::Entity::find()
+        .filter(e::home_membership::Column::TenantId.eq(req.identity.tenant_id))
         .filter(e::home_membership::Column::UserId.eq(held_by))
         .filter(e::home_membership::Column::HomeId.eq(placement.home_id))
         .filter(e::home_membership::Column::StartDate.lte(today))
@@ -195,6 +185,7 @@ pub async fn record_held(
     }
     // The first session held since admission carries the settling-in checklist.
     let earlier = e::key_session::Entity::find()
+        .filter(e::key_session::Column::TenantId.eq(req.identity.tenant_id))
         .filter(e::key_session::Column::ChildId.eq(session.child_id))
         .filter(e::key_session::Column::Status.eq(SessionStatus::Held))
         .filter(

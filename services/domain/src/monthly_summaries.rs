@@ -1,6 +1,7 @@
 //! Monthly summaries: drafted on the server (nothing typed is lost), submitted to the
 //! manager, read and signed by the child with their comment, acknowledged by the manager.
 
+use crate::care_record::tables;
 use crate::error::{DomainError, DomainResult};
 use crate::request::Request;
 use crate::writes::{MAX_TEXT, keep_revision, optional_text, update_versioned};
@@ -51,23 +52,10 @@ fn section(
     }
 }
 
+/// A summary of the caller's council they may read, to act on; NOT_FOUND otherwise (a
+/// summary of this council they may not read is noted as a denied attempt).
 async fn load(req: &Request, id: Uuid) -> DomainResult<e::monthly_summary::Model> {
-    let summary = e::monthly_summary::Entity::find_by_id(id)
-        .one(&req.txn)
-        .await?
-        .ok_or(DomainError::NotFound)?;
-    let facts = RecordFacts {
-        restricted: summary.restricted,
-        ..Default::default()
-    };
-    if !req
-        .decide_read(summary.child_id, Kind::MonthlySummary, facts)
-        .await?
-        .is_allowed()
-    {
-        return Err(DomainError::NotFound);
-    }
-    Ok(summary)
+    req.readable_record(&tables::monthly_summaries(), id).await
 }
 
 /// Saves the draft summary of a month (creating it, or updating it at `expected_version`).
@@ -111,6 +99,7 @@ async fn save_draft_inner(
     }
     use e::monthly_summary::Column as C;
     let existing = e::monthly_summary::Entity::find()
+        .filter(C::TenantId.eq(req.identity.tenant_id))
         .filter(C::ChildId.eq(child))
         .filter(C::Month.eq(month))
         .one(&req.txn)

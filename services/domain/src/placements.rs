@@ -195,6 +195,7 @@ pub async fn change_child_details(
     let old = load_child(req, child).await?;
     crate::writes::check_version(old.version, expected_version)?;
     let first_admission = e::placement::Entity::find()
+        .filter(e::placement::Column::TenantId.eq(req.identity.tenant_id))
         .filter(e::placement::Column::ChildId.eq(child))
         .order_by_asc(e::placement::Column::AdmissionDate)
         .one(&req.txn)
@@ -258,20 +259,31 @@ async fn require_staff_of_home(
     Ok(())
 }
 
-/// The child's open placement, if any.
-async fn open_placement<C: sea_orm::ConnectionTrait>(
-    conn: &C,
-    child: Uuid,
-) -> DomainResult<Option<e::placement::Model>> {
+/// `child` if it is a child of the caller's council (to name in an access event), else None:
+/// another council's child is never named in this council's log.
+async fn of_this_council(req: &Request, child: Uuid) -> DomainResult<Option<Uuid>> {
+    use sea_orm::QuerySelect;
+    Ok(e::child::Entity::find_by_id(child)
+        .select_only()
+        .column(e::child::Column::Id)
+        .filter(e::child::Column::TenantId.eq(req.identity.tenant_id))
+        .into_tuple::<Uuid>()
+        .one(&req.txn)
+        .await?)
+}
+
+/// The child's open placement, if any (in the caller's council).
+async fn open_placement(req: &Request, child: Uuid) -> DomainResult<Option<e::placement::Model>> {
     Ok(e::placement::Entity::find()
+        .filter(e::placement::Column::TenantId.eq(req.identity.tenant_id))
         .filter(e::placement::Column::ChildId.eq(child))
         .filter(e::placement::Column::EndDate.is_null())
-        .one(conn)
+        .one(&req.txn)
         .await?)
 }
 
 async fn require_open_placement(req: &Request, child: Uuid) -> DomainResult<e::placement::Model> {
-    open_placement(&req.txn, child).await?.ok_or_else(|| {
+    open_placement(req, child).await?.ok_or_else(|| {
         DomainError::bad_input(
             "childId",
             "the child has no open placement: admit the child first",
@@ -286,6 +298,7 @@ async fn current_team(
 ) -> DomainResult<Vec<e::key_team_assignment::Model>> {
     use e::key_team_assignment as k;
     Ok(k::Entity::find()
+        .filter(k::Column::TenantId.eq(req.identity.tenant_id))
         .filter(k::Column::PlacementId.eq(placement))
         .filter(k::Column::EndDate.is_null())
         .all(&req.txn)
@@ -379,17 +392,41 @@ pub async fn admit(req: &Request, input: Admission) -> DomainResult<Admitted> {
         .decide_for_home(&req.txn, input.home, Kind::Admission, Action::Write)
         .await
         .map_err(authz_error)?;
-    req.record_access(known, Kind::Admission, None, Action::Write, decision);
     if decision == Decision::Denied {
+        let named = match known {
+            Some(child) => of_this_council(req, child).await?,
+            None => None,
+        };
+        req.record_access(named, Kind::Admission, None, Action::Write, decision);
         return Err(DomainError::Forbidden(
             "only the manager of the home may admit a child to it".into(),
         ));
     }
     if let Some(child) = known {
-        // A child the caller may not see does not exist for them.
-        req.decide_read(child, Kind::ChildProfile, RecordFacts::default())
-            .await?;
+        // A child the caller may not see does not exist for them: the attempt is noted as
+        // denied (naming the child only if it is one of this council's) before anything is
+        // noted as allowed.
+        let visible = match req
+            .decide_read(child, Kind::ChildProfile, RecordFacts::default())
+            .await
+        {
+            Ok(d) => d.is_allowed(),
+            Err(DomainError::NotFound) => false,
+            Err(other) => return Err(other),
+        };
+        if !visible {
+            let named = of_this_council(req, child).await?;
+            req.record_access(
+                named,
+                Kind::Admission,
+                None,
+                Action::Write,
+                Decision::Denied,
+            );
+            return Err(DomainError::NotFound);
+        }
     }
+    req.record_access(known, Kind::Admission, None, Action::Write, decision);
     let home = e::home::Entity::find_by_id(input.home)
         .filter(e::home::Column::TenantId.eq(req.identity.tenant_id))
         .one(&req.txn)
@@ -450,7 +487,7 @@ pub async fn admit(req: &Request, input: Admission) -> DomainResult<Admitted> {
         Admittee::Known(_) => None,
     };
     if let Some(child) = known
-        && open_placement(&req.txn, child).await?.is_some()
+        && open_placement(req, child).await?.is_some()
     {
         return Err(rule(e::rules::ONE_OPEN_PLACEMENT));
     }
@@ -518,7 +555,7 @@ pub async fn end_placement(
     end_date: NaiveDate,
     reason: &str,
 ) -> DomainResult<(e::placement::Model, Option<e::home::Model>)> {
-    let open = open_placement(&req.txn, child).await?;
+    let open = open_placement(req, child).await?;
     req.require_write(
         child,
         Kind::ChildProfile,
@@ -588,6 +625,7 @@ pub async fn end_placement(
     }
     txn.commit().await?;
     let home = e::home::Entity::find_by_id(saved.home_id)
+        .filter(e::home::Column::TenantId.eq(req.identity.tenant_id))
         .one(&req.txn)
         .await?;
     Ok((saved, home))

@@ -9,7 +9,7 @@ use crate::request::Request;
 use crate::writes::{check_version, keep_revision, update_versioned};
 use chrono::{DateTime, Utc};
 use keycare_authz::{Action, Decision, Kind, RecordFacts};
-use sea_orm::{ActiveModelTrait, EntityTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -85,8 +85,9 @@ impl Request {
         Ok(model)
     }
 
-    /// A record the caller may read, or NOT_FOUND (without noting a read: the caller is
-    /// about to act on it, and that action is what is noted).
+    /// A record of the caller's council the caller may read, or NOT_FOUND (without noting a
+    /// read: the caller is about to act on it, and that action is what is noted; a record of
+    /// this council they may not read is noted as a denied write).
     pub async fn readable_record<E: EntityTrait>(
         &self,
         table: &RecordTable<E>,
@@ -95,13 +96,15 @@ impl Request {
     where
         <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<Uuid>,
     {
-        let Some(model) = E::find_by_id(id).one(&self.txn).await? else {
+        // A record of another council is never loaded (nor logged): it does not exist here.
+        let Some(model) = E::find_by_id(id)
+            .filter(table.tenant.eq(self.identity.tenant_id))
+            .one(&self.txn)
+            .await?
+        else {
             return Err(DomainError::NotFound);
         };
         let row = (table.row)(&model);
-        if row.tenant != self.identity.tenant_id {
-            return Err(DomainError::NotFound);
-        }
         let facts = RecordFacts {
             restricted: row.restricted,
             submitted: (table.submitted)(&model),
@@ -173,7 +176,6 @@ impl Request {
 /// A user of the caller's council named in an input (`field`): BAD_USER_INPUT when there is
 /// no such active user.
 pub async fn colleague(req: &Request, id: Uuid, field: &str) -> DomainResult<Uuid> {
-    use sea_orm::{ColumnTrait, QueryFilter};
     let found = keycare_entity::user::Entity::find_by_id(id)
         .filter(keycare_entity::user::Column::TenantId.eq(req.identity.tenant_id))
         .filter(keycare_entity::user::Column::Active.eq(true))

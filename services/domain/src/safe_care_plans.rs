@@ -82,6 +82,7 @@ fn at_risk(list: &[AtRisk]) -> DomainResult<serde_json::Value> {
 
 async fn plan_of(req: &Request, child: Uuid) -> DomainResult<Option<e::safe_care_plan::Model>> {
     Ok(e::safe_care_plan::Entity::find()
+        .filter(e::safe_care_plan::Column::TenantId.eq(req.identity.tenant_id))
         .filter(e::safe_care_plan::Column::ChildId.eq(child))
         .one(&req.txn)
         .await?)
@@ -218,6 +219,7 @@ pub async fn add_risk(
 
 async fn find_risk(req: &Request, id: Uuid) -> DomainResult<e::safe_care_risk::Model> {
     let risk = e::safe_care_risk::Entity::find_by_id(id)
+        .filter(e::safe_care_risk::Column::TenantId.eq(req.identity.tenant_id))
         .one(&req.txn)
         .await?
         .ok_or(DomainError::NotFound)?;
@@ -320,6 +322,7 @@ pub async fn record_review(
         }
         (ReviewTrigger::MissingEpisode, Some(episode)) => {
             let found = e::missing_episode::Entity::find_by_id(episode)
+                .filter(e::missing_episode::Column::TenantId.eq(req.identity.tenant_id))
                 .filter(e::missing_episode::Column::ChildId.eq(child))
                 .one(&req.txn)
                 .await?;
@@ -374,6 +377,7 @@ pub async fn sign(
     expected_version: i32,
 ) -> DomainResult<e::safe_care_plan::Model> {
     let plan = e::safe_care_plan::Entity::find_by_id(id)
+        .filter(e::safe_care_plan::Column::TenantId.eq(req.identity.tenant_id))
         .one(&req.txn)
         .await?
         .ok_or(DomainError::NotFound)?;

@@ -681,3 +681,494 @@ async fn append_cost() {
     let report = audit::verify(db).await.unwrap();
     eprintln!("verify {}: {:?}", report.chains[0], start.elapsed());
 }
+
+// Records found by id: a refused attempt is logged as denied; a record of another council is
+// never loaded, so nothing about it reaches either council's log.
+
+fn tenant(slug: &str) -> Uuid {
+    id(slug, "tenant", "")
+}
+
+fn node_id(kind: &str, uuid: Uuid) -> Value {
+    json!(global_id(kind, uuid).to_string())
+}
+
+/// The first row (lowest id) of a council's table matching `column = value` filters, read by
+/// the owner within the council's tenant.
+macro_rules! first {
+    ($db:expr, $slug:expr, $m:ident $(, $col:ident = $val:expr)*) => {{
+        let t = tenant($slug);
+        let txn = keycare_domain::db::begin_for_tenant($db, t).await.unwrap();
+        let row = keycare_entity::$m::Entity::find()
+            .filter(keycare_entity::$m::Column::TenantId.eq(t))
+            $(.filter(keycare_entity::$m::Column::$col.eq($val)))*
+            .order_by_asc(keycare_entity::$m::Column::Id)
+            .one(&txn)
+            .await
+            .unwrap()
+            .expect(stringify!($m));
+        txn.commit().await.unwrap();
+        row
+    }};
+}
+
+/// The events one request appended, in both councils' logs (council by council).
+async fn events_of(db: &DatabaseConnection, request_id: &str) -> Vec<ae::Model> {
+    let mut out = Vec::new();
+    for slug in ["northshire", "southdale"] {
+        let txn = keycare_domain::db::begin_for_tenant(db, tenant(slug))
+            .await
+            .unwrap();
+        out.extend(
+            ae::Entity::find()
+                .filter(ae::Column::TenantId.eq(tenant(slug)))
+                .filter(ae::Column::RequestId.eq(request_id))
+                .order_by_asc(ae::Column::Seq)
+                .all(&txn)
+                .await
+                .unwrap(),
+        );
+        txn.commit().await.unwrap();
+    }
+    out
+}
+
+/// Every event of a council's log naming `child`.
+async fn events_naming(db: &DatabaseConnection, slug: &str, child: Uuid) -> Vec<ae::Model> {
+    let txn = keycare_domain::db::begin_for_tenant(db, tenant(slug))
+        .await
+        .unwrap();
+    let rows = ae::Entity::find()
+        .filter(ae::Column::TenantId.eq(tenant(slug)))
+        .filter(ae::Column::ChildId.eq(child))
+        .all(&txn)
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    rows
+}
+
+const CORRECT_LOG: &str =
+    "mutation($i: CorrectDailyLogInput!) { correctDailyLog(input: $i) { dailyLog { id } } }";
+const CANCEL_SESSION: &str =
+    "mutation($i: CancelKeySessionInput!) { cancelKeySession(input: $i) { keySession { id } } }";
+const SUBMIT_SUMMARY: &str = "mutation($i: MonthlySummaryStepInput!) { submitMonthlySummary(input: $i) { monthlySummary { id } } }";
+
+#[tokio::test]
+async fn a_refused_change_of_a_record_found_by_id_is_logged_as_denied() {
+    use keycare_entity::enums::{AccessAction, SessionStatus};
+    let app = DemoApp::spawn().await;
+    let db = sea_orm::Database::connect(database_url(&app))
+        .await
+        .unwrap();
+    let amelia = child("amelia");
+    let restricted = first!(
+        &db,
+        "northshire",
+        daily_log,
+        ChildId = amelia,
+        Restricted = true
+    );
+    let plain = first!(
+        &db,
+        "northshire",
+        daily_log,
+        ChildId = amelia,
+        Restricted = false
+    );
+    let session = first!(
+        &db,
+        "northshire",
+        key_session,
+        ChildId = amelia,
+        Status = SessionStatus::Planned
+    );
+    let summary = first!(&db, "northshire", monthly_summary, ChildId = amelia);
+    let cases = [
+        // Home staff: a restricted entry does not exist for them.
+        (
+            "staff.oak@northshire.example",
+            "denied-restricted-log",
+            CORRECT_LOG,
+            json!({"id": node_id("DailyLog", restricted.id), "expectedVersion": restricted.version, "text": "Changed"}),
+            "NOT_FOUND",
+            "daily_log",
+            restricted.id,
+        ),
+        // Home staff correct only what they wrote.
+        (
+            "staff.oak@northshire.example",
+            "denied-someone-elses-log",
+            CORRECT_LOG,
+            json!({"id": node_id("DailyLog", plain.id), "expectedVersion": plain.version, "text": "Changed"}),
+            "FORBIDDEN",
+            "daily_log",
+            plain.id,
+        ),
+        // The IRO may not read key sessions.
+        (
+            "iro@northshire.example",
+            "denied-iro-session",
+            CANCEL_SESSION,
+            json!({"id": node_id("KeySession", session.id), "expectedVersion": session.version, "reason": "Unwell"}),
+            "NOT_FOUND",
+            "key_session",
+            session.id,
+        ),
+        // Staff of another home may not see the child at all.
+        (
+            "keycarer.beech@northshire.example",
+            "denied-other-home-summary",
+            SUBMIT_SUMMARY,
+            json!({"id": node_id("MonthlySummary", summary.id), "expectedVersion": summary.version}),
+            "NOT_FOUND",
+            "monthly_summary",
+            summary.id,
+        ),
+    ];
+    for (email, request_id, mutation, input, expected, kind, record) in cases {
+        let (_, body) = app
+            .gql_with_request_id(email, mutation, json!({ "i": input }), request_id)
+            .await;
+        assert_eq!(code(&body), Some(expected), "{request_id}: {body}");
+        let events: Vec<_> = events_of(&db, request_id)
+            .await
+            .into_iter()
+            .map(|e| {
+                (
+                    e.tenant_id,
+                    e.child_id,
+                    e.record_kind,
+                    e.record_id,
+                    e.action,
+                    e.allowed,
+                    e.basis,
+                )
+            })
+            .collect();
+        assert_eq!(
+            events,
+            [(
+                tenant("northshire"),
+                Some(amelia),
+                kind.to_owned(),
+                Some(record),
+                AccessAction::Write,
+                false,
+                None
+            )],
+            "{request_id}: one denied event"
+        );
+    }
+    // The manager of another home admitting a child they may not see: NOT_FOUND, and the
+    // attempt is logged as denied, never as an allowed admission.
+    let (_, body) = app
+        .gql_with_request_id(
+            "manager.beech@northshire.example",
+            "mutation($i: AdmitChildInput!) { admitChild(input: $i) { child { id } } }",
+            json!({"i": {
+                "homeId": node_id("Home", id("northshire", "home", "beech")),
+                "childId": node_id("Child", amelia),
+                "admissionDate": Utc::now().date_naive().to_string(),
+                "keyCarerId": node_id("User", id("northshire", "user", "keycarer.beech")),
+            }}),
+            "denied-admission",
+        )
+        .await;
+    assert_eq!(code(&body), Some("NOT_FOUND"), "{body}");
+    let events: Vec<_> = events_of(&db, "denied-admission")
+        .await
+        .into_iter()
+        .map(|e| (e.child_id, e.record_kind, e.action, e.allowed))
+        .collect();
+    assert_eq!(
+        events,
+        [(
+            Some(amelia),
+            "admission".to_owned(),
+            AccessAction::Write,
+            false
+        )]
+    );
+    // Nothing changed.
+    let after = first!(&db, "northshire", daily_log, Id = restricted.id);
+    assert_eq!(after, restricted);
+    assert!(audit::verify(&db).await.unwrap().intact());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn another_councils_records_are_not_found_and_never_logged() {
+    let app = DemoApp::spawn().await;
+    let db = sea_orm::Database::connect(database_url(&app))
+        .await
+        .unwrap();
+    let amelia = child("amelia");
+    let log = first!(&db, "northshire", daily_log, ChildId = amelia);
+    let session = first!(&db, "northshire", key_session, ChildId = amelia);
+    let summary = first!(&db, "northshire", monthly_summary, ChildId = amelia);
+    let plan = first!(&db, "northshire", care_plan, ChildId = amelia);
+    let risk = first!(&db, "northshire", safe_care_risk, ChildId = amelia);
+    let safe_care = first!(&db, "northshire", safe_care_plan, ChildId = amelia);
+    let person = first!(&db, "northshire", significant_person, ChildId = amelia);
+    let northshire_ids: HashSet<Uuid> = [
+        amelia,
+        log.id,
+        session.id,
+        summary.id,
+        plan.id,
+        risk.id,
+        safe_care.id,
+        person.id,
+    ]
+    .into_iter()
+    .collect();
+    let today = Utc::now().date_naive().to_string();
+    let attempts = [
+        (
+            "foreign-correct-log",
+            CORRECT_LOG,
+            json!({"i": {"id": node_id("DailyLog", log.id), "expectedVersion": log.version, "text": "Changed"}}),
+        ),
+        (
+            "foreign-cancel-session",
+            CANCEL_SESSION,
+            json!({"i": {"id": node_id("KeySession", session.id), "expectedVersion": session.version, "reason": "Unwell"}}),
+        ),
+        (
+            "foreign-submit-summary",
+            SUBMIT_SUMMARY,
+            json!({"i": {"id": node_id("MonthlySummary", summary.id), "expectedVersion": summary.version}}),
+        ),
+        (
+            "foreign-publish-plan",
+            "mutation($i: PublishCarePlanVersionInput!) { publishCarePlanVersion(input: $i) { carePlanVersion { id } } }",
+            json!({"i": {"id": node_id("CarePlanVersion", plan.id), "expectedVersion": plan.version}}),
+        ),
+        (
+            "foreign-sign-plan",
+            "mutation($i: SignCarePlanInput!) { signCarePlan(input: $i) { carePlanVersion { id } } }",
+            json!({"i": {"id": node_id("CarePlanVersion", plan.id), "expectedVersion": plan.version, "as": "MANAGER"}}),
+        ),
+        (
+            "foreign-change-risk",
+            "mutation($i: ChangeSafeCareRiskInput!) { changeSafeCareRisk(input: $i) { safeCareRisk { id } } }",
+            json!({"i": {"id": node_id("SafeCareRisk", risk.id), "expectedVersion": risk.version, "level": "HIGH"}}),
+        ),
+        (
+            "foreign-retire-risk",
+            "mutation($i: RetireSafeCareRiskInput!) { retireSafeCareRisk(input: $i) { safeCareRisk { id } } }",
+            json!({"i": {"id": node_id("SafeCareRisk", risk.id), "expectedVersion": risk.version, "reason": "Gone"}}),
+        ),
+        (
+            "foreign-sign-safe-care",
+            "mutation($i: SignSafeCarePlanInput!) { signSafeCarePlan(input: $i) { safeCarePlan { id } } }",
+            json!({"i": {"id": node_id("SafeCarePlan", safe_care.id), "expectedVersion": safe_care.version}}),
+        ),
+        (
+            "foreign-change-person",
+            "mutation($i: ChangeSignificantPersonInput!) { changeSignificantPerson(input: $i) { significantPerson { id } } }",
+            json!({"i": {"id": node_id("SignificantPerson", person.id), "expectedVersion": person.version, "name": "Changed", "relationship": "Mother"}}),
+        ),
+        (
+            "foreign-node",
+            "query($i: ID!) { node(id: $i) { id } }",
+            json!({"i": node_id("DailyLog", log.id)}),
+        ),
+        (
+            "foreign-admission",
+            "mutation($i: AdmitChildInput!) { admitChild(input: $i) { child { id } } }",
+            json!({"i": {
+                "homeId": node_id("Home", id("southdale", "home", "harbour")),
+                "childId": node_id("Child", amelia),
+                "admissionDate": today,
+                "keyCarerId": node_id("User", id("southdale", "user", "keycarer.harbour")),
+            }}),
+        ),
+    ];
+    for (request_id, query, vars) in attempts {
+        let (_, body) = app
+            .gql_with_request_id("manager.harbour@southdale.example", query, vars, request_id)
+            .await;
+        assert_eq!(code(&body), Some("NOT_FOUND"), "{request_id}: {body}");
+        for event in events_of(&db, request_id).await {
+            assert_eq!(
+                event.tenant_id,
+                tenant("southdale"),
+                "{request_id}: {event:?}"
+            );
+            assert!(
+                !event.child_id.is_some_and(|c| northshire_ids.contains(&c))
+                    && !event.record_id.is_some_and(|r| northshire_ids.contains(&r)),
+                "{request_id}: the other council's record is named in the log: {event:?}"
+            );
+        }
+    }
+    // Nothing anywhere names Amelia: nobody of her council has read anything in this test.
+    for slug in ["southdale", "northshire"] {
+        let named = events_naming(&db, slug, amelia).await;
+        assert!(named.is_empty(), "{slug}: {named:?}");
+    }
+    // Nothing changed.
+    assert_eq!(first!(&db, "northshire", care_plan, Id = plan.id), plan);
+    assert_eq!(
+        first!(&db, "northshire", safe_care_risk, Id = risk.id),
+        risk
+    );
+    assert!(audit::verify(&db).await.unwrap().intact());
+    app.stop().await;
+}
+
+const ARRANGEMENTS: &str = "query($c: ID!) { child(id: $c) { contacts { arrangements { nodes { id person { id name } } } } } }";
+
+#[tokio::test]
+async fn a_person_named_on_an_arrangement_the_viewer_may_not_see_is_null_and_logged() {
+    use keycare_entity::enums::AccessAction;
+    let app = DemoApp::spawn().await;
+    let db = sea_orm::Database::connect(database_url(&app))
+        .await
+        .unwrap();
+    let amelia = child("amelia");
+    let key_carer = "keycarer.oak@northshire.example";
+    let staff = "staff.oak@northshire.example";
+    let (_, body) = app
+        .gql(
+            key_carer,
+            "mutation($i: AddSignificantPersonInput!) { addSignificantPerson(input: $i) { significantPerson { id } } }",
+            json!({"i": {"childId": gid("amelia"), "name": "Dan (uncle)", "relationship": "Uncle"}}),
+        )
+        .await;
+    let uncle = body["data"]["addSignificantPerson"]["significantPerson"]["id"].clone();
+    assert!(uncle.is_string(), "{body}");
+    let (_, body) = app
+        .gql(
+            key_carer,
+            "mutation($i: AddContactArrangementInput!) { addContactArrangement(input: $i) { contactArrangement { id } } }",
+            json!({"i": {"childId": gid("amelia"), "personId": uncle, "frequency": "Monthly", "method": "Phone", "supervised": true}}),
+        )
+        .await;
+    let arrangement = body["data"]["addContactArrangement"]["contactArrangement"]["id"].clone();
+    assert!(arrangement.is_string(), "{body}");
+    // Later, the person is restricted (the arrangement naming them stays as it was).
+    let (_, body) = app
+        .gql(
+            key_carer,
+            "mutation($i: ChangeSignificantPersonInput!) { changeSignificantPerson(input: $i) { significantPerson { id } } }",
+            json!({"i": {"id": uncle, "expectedVersion": 1, "name": "Dan (uncle)", "relationship": "Uncle", "restricted": true}}),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let uncle_id = keycare_graphql::parse_global_id(uncle.as_str().unwrap())
+        .unwrap()
+        .1;
+    let mum = first!(
+        &db,
+        "northshire",
+        significant_person,
+        ChildId = amelia,
+        Restricted = false
+    );
+    let person_on = |body: &Value, arrangement: &Value| {
+        body["data"]["child"]["contacts"]["arrangements"]["nodes"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{body}"))
+            .iter()
+            .find(|n| &n["id"] == arrangement)
+            .unwrap_or_else(|| panic!("{arrangement} in {body}"))["person"]
+            .clone()
+    };
+    let family = |events: &[ae::Model], person: Uuid| -> Vec<(Option<Uuid>, AccessAction, bool)> {
+        events
+            .iter()
+            .filter(|e| e.record_kind == "family" && e.record_id == Some(person))
+            .map(|e| (e.child_id, e.action, e.allowed))
+            .collect()
+    };
+
+    // Home staff see the arrangement but not the restricted person; the attempt is noted.
+    let (_, body) = app
+        .gql_with_request_id(
+            staff,
+            ARRANGEMENTS,
+            json!({"c": gid("amelia")}),
+            "staff-arrangements",
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    assert!(person_on(&body, &arrangement).is_null(), "{body}");
+    let events = events_of(&db, "staff-arrangements").await;
+    assert_eq!(
+        family(&events, uncle_id),
+        [(Some(amelia), AccessAction::Read, false)],
+        "{events:?}"
+    );
+    assert_eq!(
+        family(&events, mum.id),
+        [(Some(amelia), AccessAction::Read, true)],
+        "{events:?}"
+    );
+
+    // The key team see them; the read is noted with its basis.
+    let (_, body) = app
+        .gql_with_request_id(
+            key_carer,
+            ARRANGEMENTS,
+            json!({"c": gid("amelia")}),
+            "kc-arrangements",
+        )
+        .await;
+    assert_eq!(person_on(&body, &arrangement)["id"], uncle, "{body}");
+    let events = events_of(&db, "kc-arrangements").await;
+    let read: Vec<_> = events
+        .iter()
+        .filter(|e| e.record_id == Some(uncle_id))
+        .map(|e| (e.allowed, e.basis.as_deref()))
+        .collect();
+    assert_eq!(read, [(true, Some("key_team"))], "{events:?}");
+
+    // An arrangement naming a person of another council (a corrupt row): the person is not
+    // even loaded, and nothing about them reaches either council's log.
+    let ruby_person = first!(&db, "southdale", significant_person);
+    let arrangement_row = first!(
+        &db,
+        "northshire",
+        contact_arrangement,
+        ChildId = amelia,
+        PersonId = mum.id
+    );
+    {
+        use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+        let txn = keycare_domain::db::begin_for_tenant(&db, tenant("northshire"))
+            .await
+            .unwrap();
+        let mut active = arrangement_row.clone().into_active_model();
+        active.person_id = Set(ruby_person.id);
+        active.update(&txn).await.unwrap();
+        txn.commit().await.unwrap();
+    }
+    let (_, body) = app
+        .gql_with_request_id(
+            staff,
+            ARRANGEMENTS,
+            json!({"c": gid("amelia")}),
+            "staff-foreign-person",
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    assert!(
+        person_on(&body, &node_id("ContactArrangement", arrangement_row.id)).is_null(),
+        "{body}"
+    );
+    for event in events_of(&db, "staff-foreign-person").await {
+        assert_eq!(event.tenant_id, tenant("northshire"), "{event:?}");
+        assert_ne!(event.record_id, Some(ruby_person.id), "{event:?}");
+        assert_eq!(event.child_id, Some(amelia), "{event:?}");
+    }
+    assert!(
+        events_naming(&db, "southdale", ruby_person.child_id)
+            .await
+            .is_empty()
+    );
+    assert!(audit::verify(&db).await.unwrap().intact());
+    app.stop().await;
+}
