@@ -72,7 +72,8 @@ impl Request {
     ) -> DomainResult<Decision> {
         let decision = match self.decide_read(child, kind, RecordFacts::default()).await {
             Err(DomainError::NotFound) => {
-                self.record_access(Some(child), kind, record, Action::Read, Decision::Denied);
+                self.record_denied_unseen(child, kind, record, Action::Read)
+                    .await?;
                 return Err(DomainError::NotFound);
             }
             other => other?,

@@ -259,19 +259,6 @@ async fn require_staff_of_home(
     Ok(())
 }
 
-/// `child` if it is a child of the caller's council (to name in an access event), else None:
-/// another council's child is never named in this council's log.
-async fn of_this_council(req: &Request, child: Uuid) -> DomainResult<Option<Uuid>> {
-    use sea_orm::QuerySelect;
-    Ok(e::child::Entity::find_by_id(child)
-        .select_only()
-        .column(e::child::Column::Id)
-        .filter(e::child::Column::TenantId.eq(req.identity.tenant_id))
-        .into_tuple::<Uuid>()
-        .one(&req.txn)
-        .await?)
-}
-
 /// The child's open placement, if any (in the caller's council).
 async fn open_placement(req: &Request, child: Uuid) -> DomainResult<Option<e::placement::Model>> {
     Ok(e::placement::Entity::find()
@@ -393,11 +380,13 @@ pub async fn admit(req: &Request, input: Admission) -> DomainResult<Admitted> {
         .await
         .map_err(authz_error)?;
     if decision == Decision::Denied {
-        let named = match known {
-            Some(child) => of_this_council(req, child).await?,
-            None => None,
-        };
-        req.record_access(named, Kind::Admission, None, Action::Write, decision);
+        match known {
+            Some(child) => {
+                req.record_denied_unseen(child, Kind::Admission, None, Action::Write)
+                    .await?
+            }
+            None => req.record_access(None, Kind::Admission, None, Action::Write, decision),
+        }
         return Err(DomainError::Forbidden(
             "only the manager of the home may admit a child to it".into(),
         ));
@@ -415,14 +404,8 @@ pub async fn admit(req: &Request, input: Admission) -> DomainResult<Admitted> {
             Err(other) => return Err(other),
         };
         if !visible {
-            let named = of_this_council(req, child).await?;
-            req.record_access(
-                named,
-                Kind::Admission,
-                None,
-                Action::Write,
-                Decision::Denied,
-            );
+            req.record_denied_unseen(child, Kind::Admission, None, Action::Write)
+                .await?;
             return Err(DomainError::NotFound);
         }
     }

@@ -102,6 +102,34 @@ impl Request {
         }
     }
 
+    /// Notes a denied attempt on a child the caller may not see. The child (and record) is
+    /// named only when it is one of the caller's council's: an id of another council's
+    /// child is never written into this council's log (the attempt is noted without it).
+    pub async fn record_denied_unseen(
+        &self,
+        child: Uuid,
+        kind: Kind,
+        record: Option<Uuid>,
+        action: Action,
+    ) -> DomainResult<()> {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+        let ours = keycare_entity::child::Entity::find_by_id(child)
+            .select_only()
+            .column(keycare_entity::child::Column::Id)
+            .filter(keycare_entity::child::Column::TenantId.eq(self.identity.tenant_id))
+            .into_tuple::<Uuid>()
+            .one(&self.txn)
+            .await?
+            .is_some();
+        let (child, record) = if ours {
+            (Some(child), record)
+        } else {
+            (None, None)
+        };
+        self.record_access(child, kind, record, action, Decision::Denied);
+        Ok(())
+    }
+
     /// The access events noted so far.
     pub fn pending_events(&self) -> Vec<AccessEvent> {
         self.events.lock().map(|e| e.clone()).unwrap_or_default()

@@ -33,7 +33,8 @@ impl Request {
                 .is_allowed()
         });
         if !visible {
-            self.record_access(Some(child), kind, record, Action::Write, Decision::Denied);
+            self.record_denied_unseen(child, kind, record, Action::Write)
+                .await?;
             return Err(DomainError::NotFound);
         }
         let decision = children

@@ -976,6 +976,16 @@ async fn another_councils_records_are_not_found_and_never_logged() {
             json!({"i": node_id("DailyLog", log.id)}),
         ),
         (
+            "foreign-child",
+            "query($i: ID!) { child(id: $i) { legalName } }",
+            json!({"i": node_id("Child", amelia)}),
+        ),
+        (
+            "foreign-write-log",
+            "mutation($i: WriteDailyLogInput!) { writeDailyLog(input: $i) { dailyLog { id } } }",
+            json!({"i": {"childId": node_id("Child", amelia), "occurredAt": Utc::now().to_rfc3339(), "text": "Hello"}}),
+        ),
+        (
             "foreign-admission",
             "mutation($i: AdmitChildInput!) { admitChild(input: $i) { child { id } } }",
             json!({"i": {
