@@ -77,6 +77,7 @@ pub fn build_schema(deps: SchemaDeps) -> KeyCareSchema {
         .data(deps.db)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
+        .extension(async_graphql::extensions::Tracing)
         .finish()
 }
 

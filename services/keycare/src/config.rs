@@ -47,6 +47,7 @@ impl Config {
             max_connections: 5,
             jwks_refetch_interval: std::time::Duration::from_millis(50),
             policy_dir: None,
+            telemetry: None,
         }
     }
 }
@@ -75,7 +76,21 @@ pub struct Config {
     pub jwks_refetch_interval: std::time::Duration,
     /// A directory with `model.conf` and `policy.csv` replacing the built-in policy.
     pub policy_dir: Option<PathBuf>,
+    /// Where spans are exported; without it they are only logged.
+    pub telemetry: Option<Telemetry>,
 }
+
+/// The OpenTelemetry trace exporter (OTLP over HTTP, protobuf), set by OpenTelemetry's own
+/// environment variables so that a deployment's usual collector settings just work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Telemetry {
+    /// The collector's traces URL, such as `http://127.0.0.1:4318/v1/traces`.
+    pub traces_endpoint: String,
+    /// `service.name` of every span (`OTEL_SERVICE_NAME`, default `keycare`).
+    pub service_name: String,
+}
+
+pub const DEFAULT_SERVICE_NAME: &str = "keycare";
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://keycare.db";
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
@@ -191,6 +206,7 @@ impl Config {
             None => std::time::Duration::from_secs(5),
         };
         Ok(Config {
+            telemetry: telemetry()?,
             policy_dir: env("KEYCARE_POLICY_DIR").map(PathBuf::from),
             jwks_refetch_interval,
             database_url,
@@ -202,6 +218,45 @@ impl Config {
             max_connections,
         })
     }
+}
+
+/// The trace exporter: on when `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (the traces URL itself) or
+/// `OTEL_EXPORTER_OTLP_ENDPOINT` (the collector's base URL, `/v1/traces` appended) is set, as
+/// OpenTelemetry's specification reads them; `OTEL_SDK_DISABLED=true` turns it off again.
+fn telemetry() -> anyhow::Result<Option<Telemetry>> {
+    if env("OTEL_SDK_DISABLED").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+        return Ok(None);
+    }
+    let (name, value, traces_url) = match (
+        env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"),
+        env("OTEL_EXPORTER_OTLP_ENDPOINT"),
+    ) {
+        (Some(url), _) => ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", url.clone(), url),
+        (None, Some(base)) => {
+            let url = format!("{}/v1/traces", base.trim_end_matches('/'));
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", base, url)
+        }
+        (None, None) => return Ok(None),
+    };
+    let traces_endpoint = match url::Url::parse(&traces_url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => u.to_string(),
+        _ => bail!("setting {name}: {value:?} is not an http(s) URL such as http://127.0.0.1:4318"),
+    };
+    // Only OTLP over HTTP with protobuf is built in; a collector expecting gRPC or JSON would
+    // refuse every export, so say so now rather than drop the spans later.
+    let protocol = [
+        "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+        "OTEL_EXPORTER_OTLP_PROTOCOL",
+    ]
+    .into_iter()
+    .find_map(|name| env(name).map(|p| (name, p)));
+    if let Some((name, protocol)) = protocol.filter(|(_, p)| p != "http/protobuf") {
+        bail!("setting {name}: {protocol:?} is not supported; KeyCare exports http/protobuf");
+    }
+    Ok(Some(Telemetry {
+        traces_endpoint,
+        service_name: env("OTEL_SERVICE_NAME").unwrap_or_else(|| DEFAULT_SERVICE_NAME.to_owned()),
+    }))
 }
 
 fn parse_bool(name: &str, v: &str) -> anyhow::Result<bool> {

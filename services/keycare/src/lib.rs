@@ -6,4 +6,5 @@ pub mod browser;
 pub mod cli;
 pub mod config;
 pub mod server;
+pub mod telemetry;
 pub mod ws;

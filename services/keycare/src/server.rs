@@ -89,8 +89,37 @@ pub fn router(state: AppState, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
         .merge(dev_routes)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_response(record_status),
+        )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// The span of one HTTP request. It carries the request id (set by the layer outside this
+/// one), so a request's log lines and its exported trace are found from the id a client
+/// reports. The path only: a query string may hold a GraphQL document or a sign-in code.
+fn request_span<B>(req: &axum::http::Request<B>) -> tracing::Span {
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!(
+        "request",
+        method = %req.method(),
+        path = req.uri().path(),
+        request_id,
+        status = tracing::field::Empty,
+    )
+}
+
+/// Records the answer's status on the request's span, then logs as tower-http does.
+fn record_status<B>(res: &Response<B>, latency: std::time::Duration, span: &tracing::Span) {
+    use tower_http::trace::OnResponse;
+    span.record("status", res.status().as_u16());
+    tower_http::trace::DefaultOnResponse::new().on_response(res, latency, span);
 }
 
 /// Every GraphQL request carries a verified identity; without one it is refused before
@@ -369,13 +398,19 @@ pub async fn start(config: Config, demo: bool) -> anyhow::Result<Running> {
 
 /// Runs the gateway until Ctrl-C or SIGTERM.
 pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
-    init_tracing();
-    let running = start(config, demo).await?;
-    println!(
-        "KeyCare listening on {url} (GraphiQL at {url}/graphql)",
-        url = running.public_url
-    );
-    running.until(shutdown_signal()).await
+    let traces = crate::telemetry::init_tracing(&config)?;
+    let served = async {
+        let running = start(config, demo).await?;
+        println!(
+            "KeyCare listening on {url} (GraphiQL at {url}/graphql)",
+            url = running.public_url
+        );
+        running.until(shutdown_signal()).await
+    }
+    .await;
+    // Also when start-up failed: the spans of what it did are worth having.
+    traces.shutdown().await;
+    served
 }
 
 /// The access policy: `KEYCARE_POLICY_DIR/{model.conf,policy.csv}` when set, otherwise the
@@ -393,13 +428,6 @@ async fn load_policy(config: &Config) -> anyhow::Result<Policy> {
         None => Policy::shipped().await?,
     };
     Ok(policy)
-}
-
-fn init_tracing() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("KEYCARE_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
 }
 
 async fn shutdown_signal() {

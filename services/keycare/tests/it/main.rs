@@ -27,4 +27,5 @@ mod serve;
 mod startup;
 mod statements;
 mod support;
+mod telemetry;
 mod ws;

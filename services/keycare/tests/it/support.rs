@@ -24,6 +24,12 @@ pub fn keycare(dir: &Path) -> Command {
         "KEYCARE_ENVIRONMENT",
         "KEYCARE_DEV_ISSUER",
         "KEYCARE_MAX_CONNECTIONS",
+        "KEYCARE_LOG",
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_PROTOCOL",
+        "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+        "OTEL_SDK_DISABLED",
     ] {
         cmd.env_remove(var);
     }
