@@ -229,29 +229,77 @@ pub async fn children(
     Ok(page)
 }
 
+/// Requires reading `kind` of each child, as [`Request::require_read`] does (each decision
+/// noted in the access log): the children that may be read, in the order given; the error
+/// of each other child (FORBIDDEN, NOT_FOUND) is put in `out`.
+async fn require_read_each<T>(
+    req: &Request,
+    children: &[Uuid],
+    kind: Kind,
+    out: &mut ByChild<T>,
+) -> Vec<Uuid> {
+    let mut readable = Vec::new();
+    for child in children {
+        match req.require_read(*child, kind, None).await {
+            Ok(_) => readable.push(*child),
+            Err(e) => {
+                out.insert(*child, Err(e));
+            }
+        }
+    }
+    readable
+}
+
+/// Per child of a batched look-up: its result, or its error (FORBIDDEN, NOT_FOUND) when the
+/// caller may not read it.
+pub type ByChild<T> = std::collections::HashMap<Uuid, DomainResult<T>>;
+
 /// A child's placements, newest first (with the child profile's access).
 pub async fn placements(
     req: &Request,
     child: Uuid,
     args: &PageArgs,
 ) -> DomainResult<Page<(e::placement::Model, Option<e::home::Model>)>> {
-    let rows = all_placements(req, child).await?;
+    let rows = one_child(placements_of(req, &[child]).await?, child)?;
     crate::pages::page_in_memory(rows, args, |(p, _)| p.id)
 }
 
-async fn all_placements(
+/// The result of a batched look-up for its one child.
+fn one_child<T: Default>(mut found: ByChild<T>, child: Uuid) -> DomainResult<T> {
+    found.remove(&child).unwrap_or_else(|| Ok(T::default()))
+}
+
+/// A child's placements with their homes, newest first.
+pub type PlacementHistory = Vec<(e::placement::Model, Option<e::home::Model>)>;
+
+/// The placement histories of many children in ONE statement, newest first, each with the
+/// child profile's access (decided and noted child by child): per child its whole history
+/// (paged in memory, as [`placements`] does), or its error when the caller may not see it.
+pub async fn placements_of(
     req: &Request,
-    child: Uuid,
-) -> DomainResult<Vec<(e::placement::Model, Option<e::home::Model>)>> {
-    req.require_read(child, Kind::ChildProfile, None).await?;
-    Ok(e::placement::Entity::find()
-        .filter(e::placement::Column::TenantId.eq(req.identity.tenant_id))
-        .filter(e::placement::Column::ChildId.eq(child))
+    children: &[Uuid],
+) -> DomainResult<ByChild<PlacementHistory>> {
+    use e::placement as p;
+    let mut out = std::collections::HashMap::new();
+    let readable = require_read_each(req, children, Kind::ChildProfile, &mut out).await;
+    if readable.is_empty() {
+        return Ok(out);
+    }
+    let rows = p::Entity::find()
+        .filter(p::Column::TenantId.eq(req.identity.tenant_id))
+        .filter(p::Column::ChildId.is_in(readable.iter().copied()))
         .find_also_related(e::home::Entity)
-        .order_by_desc(e::placement::Column::AdmissionDate)
-        .order_by_desc(e::placement::Column::Id)
+        .order_by_desc(p::Column::AdmissionDate)
+        .order_by_desc(p::Column::Id)
         .all(&req.txn)
-        .await?)
+        .await?;
+    let mut grouped: std::collections::HashMap<Uuid, PlacementHistory> =
+        readable.iter().map(|c| (*c, Vec::new())).collect();
+    for row in rows {
+        grouped.entry(row.0.child_id).or_default().push(row);
+    }
+    out.extend(grouped.into_iter().map(|(child, rows)| (child, Ok(rows))));
+    Ok(out)
 }
 
 /// A child's key team with its history: every assignment, current first, with the member.
@@ -260,28 +308,43 @@ pub async fn key_team(
     child: Uuid,
     args: &PageArgs,
 ) -> DomainResult<Page<(e::key_team_assignment::Model, Option<e::user::Model>)>> {
-    let rows = all_key_team(req, child).await?;
+    let rows = one_child(key_teams(req, &[child]).await?, child)?;
     crate::pages::page_in_memory(rows, args, |(a, _)| a.id)
 }
 
-async fn all_key_team(
-    req: &Request,
-    child: Uuid,
-) -> DomainResult<Vec<(e::key_team_assignment::Model, Option<e::user::Model>)>> {
-    req.require_read(child, Kind::KeyTeam, None).await?;
+/// A child's key team assignments with their members: current first, each group newest
+/// first.
+pub type KeyTeamHistory = Vec<(e::key_team_assignment::Model, Option<e::user::Model>)>;
+
+/// The key teams of many children in ONE statement (decided and noted child by child, as
+/// [`key_team`] does): per child every assignment, current first, or its error (FORBIDDEN,
+/// NOT_FOUND) when the caller may not read it.
+pub async fn key_teams(req: &Request, children: &[Uuid]) -> DomainResult<ByChild<KeyTeamHistory>> {
     use e::key_team_assignment as k;
+    let mut out = std::collections::HashMap::new();
+    let readable = require_read_each(req, children, Kind::KeyTeam, &mut out).await;
+    if readable.is_empty() {
+        return Ok(out);
+    }
     let rows = k::Entity::find()
         .filter(k::Column::TenantId.eq(req.identity.tenant_id))
-        .filter(k::Column::ChildId.eq(child))
+        .filter(k::Column::ChildId.is_in(readable.iter().copied()))
         .find_also_related(e::user::Entity)
         .order_by_desc(k::Column::StartDate)
         .order_by_desc(k::Column::Id)
         .all(&req.txn)
         .await?;
-    let mut rows = rows;
-    // Current assignments first; each group newest first.
-    rows.sort_by_key(|(a, _)| a.end_date.is_some());
-    Ok(rows)
+    let mut grouped: std::collections::HashMap<Uuid, KeyTeamHistory> =
+        readable.iter().map(|c| (*c, Vec::new())).collect();
+    for row in rows {
+        grouped.entry(row.0.child_id).or_default().push(row);
+    }
+    for (child, mut rows) in grouped {
+        // Current assignments first; each group newest first (the sort is stable).
+        rows.sort_by_key(|(a, _)| a.end_date.is_some());
+        out.insert(child, Ok(rows));
+    }
+    Ok(out)
 }
 
 /// The homes the caller works in or whose children they may see; every home of the council
@@ -775,14 +838,45 @@ pub async fn safe_care_plan(
     req: &Request,
     child: Uuid,
 ) -> DomainResult<Option<e::safe_care_plan::Model>> {
-    req.require_read(child, Kind::SafeCarePlan, None).await?;
-    let mut select = e::safe_care_plan::Entity::find()
-        .filter(e::safe_care_plan::Column::TenantId.eq(req.identity.tenant_id))
-        .filter(e::safe_care_plan::Column::ChildId.eq(child));
-    if !req.sees_restricted(child, Kind::SafeCarePlan).await? {
-        select = select.filter(e::safe_care_plan::Column::Restricted.eq(false));
+    one_child(safe_care_plans(req, &[child]).await?, child)
+}
+
+/// The Safe Care Plans of many children in ONE statement (decided and noted child by child,
+/// as [`safe_care_plan`] does): per child its plan (None when none is written, or when it is
+/// restricted and the caller may not see restricted plans), or its error (FORBIDDEN,
+/// NOT_FOUND) when the caller may not read it.
+pub async fn safe_care_plans(
+    req: &Request,
+    children: &[Uuid],
+) -> DomainResult<ByChild<Option<e::safe_care_plan::Model>>> {
+    use e::safe_care_plan as s;
+    let mut out = std::collections::HashMap::new();
+    let readable = require_read_each(req, children, Kind::SafeCarePlan, &mut out).await;
+    if readable.is_empty() {
+        return Ok(out);
     }
-    Ok(select.one(&req.txn).await?)
+    let mut restricted_ok = Vec::new();
+    for child in &readable {
+        if req.sees_restricted(*child, Kind::SafeCarePlan).await? {
+            restricted_ok.push(*child);
+        }
+    }
+    let rows = s::Entity::find()
+        .filter(s::Column::TenantId.eq(req.identity.tenant_id))
+        .filter(s::Column::ChildId.is_in(readable.iter().copied()))
+        .filter(
+            Condition::any()
+                .add(s::Column::Restricted.eq(false))
+                .add(s::Column::ChildId.is_in(restricted_ok)),
+        )
+        .all(&req.txn)
+        .await?;
+    let mut found: std::collections::HashMap<Uuid, e::safe_care_plan::Model> =
+        rows.into_iter().map(|m| (m.child_id, m)).collect();
+    for child in readable {
+        out.insert(child, Ok(found.remove(&child)));
+    }
+    Ok(out)
 }
 
 /// What the caller may read and write for a child, kind by kind (for `Child.viewerCan`).
@@ -804,7 +898,8 @@ pub struct FirstPages<M> {
 /// The first page (`first` rows, newest first) of one kind of record for many children in
 /// ONE statement, with the names of the people the rows name joined in, so a list of children with their records costs the same number of
 /// statements for 1 child or 50. Each child is decided and logged as with [`records`]; a
-/// child the caller may not read gets its error instead of a page.
+/// child the caller may not read gets its error instead of a page (and, as with
+/// [`records`], a child that may be read gets BAD_INPUT for a `first` out of range).
 pub async fn first_pages<E>(
     req: &Request,
     table: &RecordTable<E>,
@@ -815,24 +910,48 @@ where
     E: EntityTrait,
     E::Model: sea_orm::FromQueryResult + Sync,
 {
+    first_pages_where(req, table, children, first, Condition::all()).await
+}
+
+/// As [`first_pages`], of the records that also meet `extra` (as `extra` of [`records`]):
+/// the current version of many children's care plans is the first page, of one row, of
+/// their published versions.
+pub async fn first_pages_where<E>(
+    req: &Request,
+    table: &RecordTable<E>,
+    children: &[Uuid],
+    first: Option<i32>,
+    extra: Condition,
+) -> DomainResult<FirstPages<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: sea_orm::FromQueryResult + Sync,
+{
     use sea_orm::sea_query::{Alias, Asterisk, WindowStatement};
     use sea_orm::{ConnectionTrait, FromQueryResult, QueryTrait};
-    let n = crate::pages::page_size_for(first)?;
     let mut out = std::collections::HashMap::new();
-    let (mut readable, mut restricted_ok) = (Vec::new(), Vec::new());
-    for child in children {
-        match req.require_read(*child, table.kind, None).await {
-            Ok(_) => {
-                readable.push(*child);
-                if req.sees_restricted(*child, table.kind).await? {
-                    restricted_ok.push(*child);
-                }
-            }
-            Err(e) => {
-                out.insert(*child, Err(e));
-            }
+    let readable = require_read_each(req, children, table.kind, &mut out).await;
+    let mut restricted_ok = Vec::new();
+    for child in &readable {
+        if req.sees_restricted(*child, table.kind).await? {
+            restricted_ok.push(*child);
         }
     }
+    // The page size is checked once the reads are decided and noted, as `records` does.
+    let n = match crate::pages::page_size_for(first) {
+        Ok(n) => n,
+        Err(_) => {
+            for child in readable {
+                if let Err(e) = crate::pages::page_size_for(first) {
+                    out.insert(child, Err(e));
+                }
+            }
+            return Ok(FirstPages {
+                pages: out,
+                people: Vec::new(),
+            });
+        }
+    };
     if readable.is_empty() {
         return Ok(FirstPages {
             pages: out,
@@ -852,6 +971,7 @@ where
                 .add(table.restricted.eq(false))
                 .add(table.child.is_in(restricted_ok)),
         )
+        .filter(extra)
         .into_query();
     inner.expr_window_as(Expr::cust("ROW_NUMBER()"), window, rn.clone());
     let ranked = Alias::new("ranked");

@@ -8,13 +8,16 @@ use crate::ids::global_id;
 use crate::people::{Person, PersonLoader};
 use crate::request::request;
 use crate::scalars::Date;
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use keycare_domain::care_record::{self as cr, ChildFilter, PlacementState, tables};
+use keycare_domain::request::Request;
 use keycare_entity as e;
 use keycare_entity::enums::*;
 use sea_orm::Condition;
+use std::collections::HashMap;
+use std::sync::Weak;
 use uuid::Uuid;
 
 pub(crate) async fn person(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Person>> {
@@ -36,14 +39,35 @@ where
     E: sea_orm::EntityTrait + Send + Sync,
     E::Model: sea_orm::FromQueryResult + Clone + Send + Sync + 'static,
 {
-    let loader = ctx.data::<DataLoader<crate::pages::FirstPages<E>>>()?;
-    match loader
-        .load_one(crate::pages::PageKey { child, first })
-        .await?
-    {
-        Some(page) => page,
-        None => Err(gql(keycare_domain::DomainError::NotFound)),
+    let key = crate::pages::PageKey { child, first };
+    load_batched::<crate::pages::FirstPages<E>, _, _>(ctx, key).await
+}
+
+/// A page of a child's records of one kind, newest first: the first page batched with the
+/// other children of the request, later pages by cursor.
+async fn records_page<E>(
+    ctx: &Context<'_>,
+    child: Uuid,
+    table: fn() -> cr::RecordTable<E>,
+    paging: (Option<i32>, Option<String>, Option<i32>, Option<String>),
+) -> Result<keycare_domain::pages::Page<E::Model>>
+where
+    E: sea_orm::EntityTrait + Send + Sync,
+    E::Model: sea_orm::FromQueryResult + Clone + Send + Sync + 'static,
+{
+    let (first, after, last, before) = paging;
+    if first_page_asked(&after, last, &before) {
+        return first_page::<E>(ctx, child, first).await;
     }
+    cr::records(
+        request(ctx)?,
+        child,
+        &table(),
+        &args(first, after, last, before),
+        Condition::all(),
+    )
+    .await
+    .map_err(gql)
 }
 
 /// A child's records of one kind as a connection, newest first: the first page batched with
@@ -61,21 +85,115 @@ where
     E::Model: sea_orm::FromQueryResult + Clone + Send + Sync + 'static,
     T: async_graphql::OutputType,
 {
-    let (first, after, last, before) = paging;
-    if after.is_none() && last.is_none() && before.is_none() {
-        let page = first_page::<E>(ctx, child, first).await?;
-        return Ok(Some(connection(page, wrap)));
-    }
-    let page = cr::records(
-        request(ctx)?,
-        child,
-        &table(),
-        &args(first, after, last, before),
-        Condition::all(),
-    )
-    .await
-    .map_err(gql)?;
+    let page = records_page(ctx, child, table, paging).await?;
     Ok(Some(connection(page, wrap)))
+}
+
+/// Whether paging arguments ask for the first page (no cursor, not from the end): such
+/// pages of a short list read whole are cut from the list batched for the request.
+fn first_page_asked(after: &Option<String>, last: Option<i32>, before: &Option<String>) -> bool {
+    after.is_none() && last.is_none() && before.is_none()
+}
+
+/// The result of a batched look-up for one key: its value, or NOT_FOUND when the batch left
+/// it out.
+async fn load_batched<L, K, T>(ctx: &Context<'_>, key: K) -> Result<T>
+where
+    L: Loader<K, Value = Result<T>, Error = async_graphql::Error>,
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    T: Send + Sync + Clone + 'static,
+{
+    match ctx.data::<DataLoader<L>>()?.load_one(key).await? {
+        Some(value) => value,
+        None => Err(gql(keycare_domain::DomainError::NotFound)),
+    }
+}
+
+/// A batched look-up's result or error per child, as GraphQL results.
+fn per_child<T>(found: cr::ByChild<T>) -> HashMap<Uuid, Result<T>> {
+    found
+        .into_iter()
+        .map(|(child, value)| (child, value.map_err(gql)))
+        .collect()
+}
+
+/// Loads the placement histories of many children of one request in one statement.
+pub struct PlacementLoader(pub Weak<Request>);
+
+impl Loader<Uuid> for PlacementLoader {
+    type Value = Result<cr::PlacementHistory>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>> {
+        let Some(req) = self.0.upgrade() else {
+            return Ok(HashMap::new());
+        };
+        Ok(per_child(cr::placements_of(&req, keys).await.map_err(gql)?))
+    }
+}
+
+/// Loads the key teams of many children of one request in one statement.
+pub struct KeyTeamLoader(pub Weak<Request>);
+
+impl Loader<Uuid> for KeyTeamLoader {
+    type Value = Result<cr::KeyTeamHistory>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>> {
+        let Some(req) = self.0.upgrade() else {
+            return Ok(HashMap::new());
+        };
+        Ok(per_child(cr::key_teams(&req, keys).await.map_err(gql)?))
+    }
+}
+
+/// Loads the Safe Care Plans of many children of one request in one statement.
+pub struct SafeCarePlanLoader(pub Weak<Request>);
+
+impl Loader<Uuid> for SafeCarePlanLoader {
+    type Value = Result<Option<e::safe_care_plan::Model>>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>> {
+        let Some(req) = self.0.upgrade() else {
+            return Ok(HashMap::new());
+        };
+        Ok(per_child(
+            cr::safe_care_plans(&req, keys).await.map_err(gql)?,
+        ))
+    }
+}
+
+/// Loads the current (latest published) care plan versions of many children of one request
+/// in one statement.
+pub struct CurrentCarePlanLoader(pub Weak<Request>);
+
+impl Loader<Uuid> for CurrentCarePlanLoader {
+    type Value = Result<Option<e::care_plan::Model>>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>> {
+        let Some(req) = self.0.upgrade() else {
+            return Ok(HashMap::new());
+        };
+        let published = Condition::all().add(sea_orm::ColumnTrait::eq(
+            &e::care_plan::Column::Status,
+            PlanStatus::Published,
+        ));
+        let found = cr::first_pages_where(&req, &tables::care_plans(), keys, Some(1), published)
+            .await
+            .map_err(gql)?;
+        Ok(found
+            .pages
+            .into_iter()
+            .map(|(child, page)| {
+                let current = page
+                    .map(|p| p.rows.into_iter().next().map(|(_, m)| m))
+                    .map_err(gql);
+                (child, current)
+            })
+            .collect())
+    }
 }
 
 /// A looked-after child.
@@ -150,9 +268,15 @@ impl Child {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Conn<Placement>> {
-        let page = cr::placements(request(ctx)?, self.0.id, &args(first, after, last, before))
-            .await
-            .map_err(gql)?;
+        let page = if first_page_asked(&after, last, &before) {
+            let rows = load_batched::<PlacementLoader, _, _>(ctx, self.0.id).await?;
+            keycare_domain::pages::page_in_memory(rows, &args(first, None, None, None), |(p, _)| {
+                p.id
+            })
+        } else {
+            cr::placements(request(ctx)?, self.0.id, &args(first, after, last, before)).await
+        }
+        .map_err(gql)?;
         Ok(connection(page, |(p, home)| Placement { p, home }))
     }
 
@@ -166,9 +290,15 @@ impl Child {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Option<Conn<KeyTeamAssignment>>> {
-        let page = cr::key_team(request(ctx)?, self.0.id, &args(first, after, last, before))
-            .await
-            .map_err(gql)?;
+        let page = if first_page_asked(&after, last, &before) {
+            let rows = load_batched::<KeyTeamLoader, _, _>(ctx, self.0.id).await?;
+            keycare_domain::pages::page_in_memory(rows, &args(first, None, None, None), |(a, _)| {
+                a.id
+            })
+        } else {
+            cr::key_team(request(ctx)?, self.0.id, &args(first, after, last, before)).await
+        }
+        .map_err(gql)?;
         Ok(Some(connection(page, |(a, _)| KeyTeamAssignment(a))))
     }
 
@@ -226,9 +356,7 @@ impl Child {
 
     /// The Safe Care Plan, with its risks and reviews (null if none is written yet).
     async fn safe_care_plan(&self, ctx: &Context<'_>) -> Result<Option<SafeCarePlan>> {
-        let plan = cr::safe_care_plan(request(ctx)?, self.0.id)
-            .await
-            .map_err(gql)?;
+        let plan = load_batched::<SafeCarePlanLoader, _, _>(ctx, self.0.id).await?;
         Ok(plan.map(SafeCarePlan))
     }
 
@@ -731,24 +859,8 @@ pub struct CarePlan {
 impl CarePlan {
     /// The current (latest published) version.
     async fn current(&self, ctx: &Context<'_>) -> Result<Option<CarePlanVersion>> {
-        let extra = Condition::all().add(sea_orm::ColumnTrait::eq(
-            &e::care_plan::Column::Status,
-            PlanStatus::Published,
-        ));
-        let page = cr::records(
-            request(ctx)?,
-            self.child,
-            &tables::care_plans(),
-            &args(Some(1), None, None, None),
-            extra,
-        )
-        .await
-        .map_err(gql)?;
-        Ok(page
-            .rows
-            .into_iter()
-            .next()
-            .map(|(_, m)| CarePlanVersion(m)))
+        let current = load_batched::<CurrentCarePlanLoader, _, _>(ctx, self.child).await?;
+        Ok(current.map(CarePlanVersion))
     }
     /// Every version, newest first.
     async fn versions(
@@ -759,15 +871,8 @@ impl CarePlan {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Conn<CarePlanVersion>> {
-        let page = cr::records(
-            request(ctx)?,
-            self.child,
-            &tables::care_plans(),
-            &args(first, after, last, before),
-            Condition::all(),
-        )
-        .await
-        .map_err(gql)?;
+        let paging = (first, after, last, before);
+        let page = records_page(ctx, self.child, tables::care_plans, paging).await?;
         Ok(connection(page, CarePlanVersion))
     }
     /// Monthly reviews, newest first (recorded even when nothing changes).
@@ -779,15 +884,8 @@ impl CarePlan {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Conn<CarePlanReview>> {
-        let page = cr::records(
-            request(ctx)?,
-            self.child,
-            &tables::care_plan_reviews(),
-            &args(first, after, last, before),
-            Condition::all(),
-        )
-        .await
-        .map_err(gql)?;
+        let paging = (first, after, last, before);
+        let page = records_page(ctx, self.child, tables::care_plan_reviews, paging).await?;
         Ok(connection(page, CarePlanReview))
     }
 }
@@ -959,15 +1057,8 @@ impl SafeCarePlan {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Conn<SafeCareRisk>> {
-        let page = cr::records(
-            request(ctx)?,
-            self.0.child_id,
-            &tables::safe_care_risks(),
-            &args(first, after, last, before),
-            Condition::all(),
-        )
-        .await
-        .map_err(gql)?;
+        let paging = (first, after, last, before);
+        let page = records_page(ctx, self.0.child_id, tables::safe_care_risks, paging).await?;
         Ok(connection(page, SafeCareRisk))
     }
     /// Reviews, newest first.
@@ -979,15 +1070,8 @@ impl SafeCarePlan {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Conn<SafeCareReview>> {
-        let page = cr::records(
-            request(ctx)?,
-            self.0.child_id,
-            &tables::safe_care_reviews(),
-            &args(first, after, last, before),
-            Condition::all(),
-        )
-        .await
-        .map_err(gql)?;
+        let paging = (first, after, last, before);
+        let page = records_page(ctx, self.0.child_id, tables::safe_care_reviews, paging).await?;
         Ok(connection(page, SafeCareReview))
     }
     /// Version, for optimistic locking of updates.

@@ -142,6 +142,10 @@ pub fn with_request(
         pathway_plans,
         weekly_plans,
         chronology_entries,
+        care_plans,
+        care_plan_reviews,
+        safe_care_risks,
+        safe_care_reviews,
     );
     request
         .data(DataLoader::new(
@@ -177,6 +181,22 @@ pub fn with_request(
         ))
         .data(DataLoader::new(
             crate::records::due::DueLoader(weak.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            crate::care::PlacementLoader(weak.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            crate::care::KeyTeamLoader(weak.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            crate::care::SafeCarePlanLoader(weak.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            crate::care::CurrentCarePlanLoader(weak.clone()),
             tokio::spawn,
         ))
         .data(DataLoader::new(

@@ -25,6 +25,10 @@ const DEEP: &str = "query($children: Int, $logs: Int, $name: String) {
     weeklyPlan { weekOf }
     chronology(first: 5) { edges { node { title } } }
     dueItems { edges { node { rule state recordId } } }
+    placements { edges { node { id home { name } } } }
+    keyTeam { edges { node { id member { name } } } }
+    carePlan { current { id } versions { edges { cursor } } reviews { edges { cursor node { author { name } } } } }
+    safeCarePlan { id risks { edges { cursor } } reviews { edges { cursor } } }
   } } }
 }";
 
