@@ -1,8 +1,8 @@
-//! The tenant administrator's work (ACCESS.md, outside the matrix): the council's user
-//! accounts, their council-wide roles, their home memberships and their allocations to
-//! children. These relationships are what the authorization module computes bases from, so
-//! a change here changes what a person may see from their very next request: deactivating
-//! an account, ending a membership or an allocation takes access away at once.
+//! The tenant administrator's work (ACCESS.md, outside the matrix): the council's homes and
+//! user accounts, the accounts' council-wide roles, their home memberships and their
+//! allocations to children. These relationships are what the authorization module computes
+//! bases from, so a change here changes what a person may see from their very next request:
+//! deactivating an account, ending a membership or an allocation takes access away at once.
 //!
 //! The administrator never reads a child's record: an allocation names a child by id only.
 //! Allocations are noted in the access log against the child (who gave whom access).
@@ -14,11 +14,11 @@ use crate::writes::{MAX_SHORT, check_version, optional_text, required_text};
 use chrono::NaiveDate;
 use keycare_authz::{Action, Kind};
 use keycare_entity as e;
-use keycare_entity::enums::{AllocationKind, HomeRole, TenantRoleKind};
+use keycare_entity::enums::{AllocationKind, HomeRole, HomeStatus, TenantRoleKind};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, Set,
 };
 use uuid::Uuid;
 
@@ -576,4 +576,164 @@ fn role_word(role: TenantRoleKind) -> &'static str {
         TenantRoleKind::Dpo => "DPO",
         TenantRoleKind::TenantAdmin => "tenant admin",
     }
+}
+
+/// A home's details, as entered (None: unchanged, on a change).
+#[derive(Debug, Clone, Default)]
+pub struct HomeDetails {
+    pub name: Option<String>,
+    pub ofsted_urn: Option<String>,
+    pub address: Option<String>,
+    pub beds: Option<i32>,
+    pub status: Option<HomeStatus>,
+}
+
+/// The most beds a home may have (children's homes are small).
+const MAX_BEDS: i32 = 50;
+
+fn ofsted_urn(value: &str) -> DomainResult<String> {
+    let value = value.trim().to_uppercase();
+    let ok = (2..=12).contains(&value.len()) && value.chars().all(|c| c.is_ascii_alphanumeric());
+    if !ok {
+        return Err(DomainError::bad_input(
+            "ofstedUrn",
+            "must be the home's Ofsted unique reference number, such as SC123456",
+        ));
+    }
+    Ok(value)
+}
+
+fn beds(value: i32) -> DomainResult<i32> {
+    if !(1..=MAX_BEDS).contains(&value) {
+        return Err(DomainError::bad_input(
+            "beds",
+            format!("must be from 1 to {MAX_BEDS}"),
+        ));
+    }
+    Ok(value)
+}
+
+/// An Ofsted URN is the home's national identifier: one home has it, in whatever council.
+async fn urn_in_use(req: &Request, urn: &str, other_than: Option<Uuid>) -> DomainResult<bool> {
+    let mut find = e::home::Entity::find()
+        .filter(e::home::Column::TenantId.eq(req.identity.tenant_id))
+        .filter(e::home::Column::OfstedUrn.eq(urn));
+    if let Some(id) = other_than {
+        find = find.filter(e::home::Column::Id.ne(id));
+    }
+    Ok(find.one(&req.txn).await?.is_some())
+}
+
+/// The database's rule that keeps Ofsted URNs unique across councils.
+const URN_RULE: &str = "homes_ofsted_urn_key";
+
+fn urn_taken() -> DomainError {
+    DomainError::bad_input("ofstedUrn", "another home already has this Ofsted URN")
+}
+
+/// Adds a home to the council (tenant administrator only), open.
+pub async fn create_home(req: &Request, input: HomeDetails) -> DomainResult<e::home::Model> {
+    req.require_tenant(Kind::Homes, Action::Write)?;
+    let name = required_text("name", input.name.as_deref().unwrap_or_default(), MAX_SHORT)?;
+    let urn = ofsted_urn(input.ofsted_urn.as_deref().unwrap_or_default())?;
+    let address = required_text(
+        "address",
+        input.address.as_deref().unwrap_or_default(),
+        crate::writes::MAX_TEXT,
+    )?;
+    let beds = beds(input.beds.unwrap_or_default())?;
+    if urn_in_use(req, &urn, None).await? {
+        return Err(urn_taken());
+    }
+    let saved = req
+        .insert(e::home::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(req.identity.tenant_id),
+            name: Set(name),
+            ofsted_urn: Set(urn),
+            address: Set(address),
+            beds: Set(beds),
+            status: Set(HomeStatus::Open),
+            version: Set(1),
+            created_at: Set(req.now),
+            updated_at: Set(req.now),
+        })
+        .await;
+    // A URN held by another council's home (which this council cannot see) is refused in
+    // the same words.
+    match saved {
+        Err(DomainError::Rule(rule)) if rule.name == URN_RULE => Err(urn_taken()),
+        other => other,
+    }
+}
+
+/// Changes a home's details or closes it (tenant administrator only). A home with children
+/// in placement is not closed: their placements end first.
+pub async fn change_home(
+    req: &Request,
+    id: Uuid,
+    expected_version: i32,
+    input: HomeDetails,
+) -> DomainResult<e::home::Model> {
+    req.require_tenant(Kind::Homes, Action::Write)?;
+    let old = e::home::Entity::find_by_id(id)
+        .filter(e::home::Column::TenantId.eq(req.identity.tenant_id))
+        .one(&req.txn)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    check_version(old.version, expected_version)?;
+    let mut change = old.clone().into_active_model();
+    if let Some(name) = input.name.as_deref() {
+        change.name = Set(required_text("name", name, MAX_SHORT)?);
+    }
+    if let Some(urn) = input.ofsted_urn.as_deref() {
+        let urn = ofsted_urn(urn)?;
+        if urn_in_use(req, &urn, Some(old.id)).await? {
+            return Err(urn_taken());
+        }
+        change.ofsted_urn = Set(urn);
+    }
+    if let Some(address) = input.address.as_deref() {
+        change.address = Set(required_text("address", address, crate::writes::MAX_TEXT)?);
+    }
+    if let Some(n) = input.beds {
+        change.beds = Set(beds(n)?);
+    }
+    if let Some(status) = input.status {
+        if status == HomeStatus::Closed && old.status != HomeStatus::Closed {
+            let placed = e::placement::Entity::find()
+                .filter(e::placement::Column::TenantId.eq(req.identity.tenant_id))
+                .filter(e::placement::Column::HomeId.eq(old.id))
+                .filter(e::placement::Column::EndDate.is_null())
+                .count(&req.txn)
+                .await?;
+            if placed > 0 {
+                return Err(DomainError::bad_input(
+                    "status",
+                    format!(
+                        "{placed} child(ren) are still placed in the home: end their placements before closing it"
+                    ),
+                ));
+            }
+        }
+        change.status = Set(status);
+    }
+    change.version = Set(old.version + 1);
+    change.updated_at = Set(req.now);
+    let txn = req.change().await?;
+    let saved = crate::writes::update_versioned(
+        &txn,
+        change,
+        e::home::Column::Id,
+        e::home::Column::Version,
+        old.id,
+        old.version,
+    )
+    .await;
+    let saved = match saved {
+        Err(DomainError::Rule(rule)) if rule.name == URN_RULE => return Err(urn_taken()),
+        other => other?,
+    };
+    txn.commit().await?;
+    Ok(saved)
 }

@@ -62,6 +62,11 @@ pub const DB_RULES: &[DbRule] = &[
         message: "the child already has a pathway plan: save it with its expectedVersion",
     },
     DbRule {
+        name: "homes_ofsted_urn_key",
+        sqlite_hint: "homes.ofsted_urn",
+        message: "another home already has this Ofsted URN",
+    },
+    DbRule {
         name: "users_email_key",
         sqlite_hint: "users.email",
         message: "a user with this email already exists",
@@ -167,6 +172,6 @@ mod tests {
             rule_for(sqlite).map(|r| r.name),
             Some(keycare_rules::ONE_KEY_CARER)
         );
-        assert_eq!(rule_for("UNIQUE constraint failed: homes.ofsted_urn"), None);
+        assert_eq!(rule_for("UNIQUE constraint failed: homes.name"), None);
     }
 }

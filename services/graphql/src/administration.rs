@@ -1,6 +1,6 @@
-//! The tenant administrator's API: the council's accounts, their roles, home memberships
-//! and allocations to children. Changes here change what people may see from their next
-//! request on. Everyone else is FORBIDDEN (NOT_FOUND through `node`).
+//! The tenant administrator's API: the council's homes and accounts, the accounts' roles,
+//! home memberships and allocations to children. Changes here change what people may see
+//! from their next request on. Everyone else is FORBIDDEN (NOT_FOUND through `node`).
 
 use crate::connection::{Conn, args, connection};
 use crate::error::gql;
@@ -12,10 +12,10 @@ use crate::writes::uuid_of;
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use keycare_domain::administration::{self as admin, NewUser, UserFilter};
+use keycare_domain::administration::{self as admin, HomeDetails, NewUser, UserFilter};
 use keycare_domain::request::Request;
 use keycare_entity as e;
-use keycare_entity::enums::{AllocationKind, HomeRole, TenantRoleKind};
+use keycare_entity::enums::{AllocationKind, HomeRole, HomeStatus, TenantRoleKind};
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
 use uuid::Uuid;
@@ -339,6 +339,45 @@ pub struct AllocationPayload {
     pub allocation: Allocation,
 }
 
+/// A home to add to the council.
+#[derive(InputObject)]
+pub struct CreateHomeInput {
+    /// The home's name.
+    pub name: String,
+    /// Its Ofsted unique reference number (such as SC123456).
+    pub ofsted_urn: String,
+    /// Its postal address.
+    pub address: String,
+    /// How many children it is registered for.
+    pub beds: i32,
+}
+
+/// A change to a home: fields left out are unchanged.
+#[derive(InputObject)]
+pub struct ChangeHomeInput {
+    /// The home.
+    pub id: ID,
+    /// The version the change was made on.
+    pub expected_version: i32,
+    /// The home's name.
+    pub name: Option<String>,
+    /// Its Ofsted unique reference number.
+    pub ofsted_urn: Option<String>,
+    /// Its postal address.
+    pub address: Option<String>,
+    /// How many children it is registered for.
+    pub beds: Option<i32>,
+    /// Open, or closed (refused while children are placed there).
+    pub status: Option<HomeStatus>,
+}
+
+/// The home as saved.
+#[derive(SimpleObject)]
+pub struct HomePayload {
+    /// The home.
+    pub home: crate::care::Home,
+}
+
 fn today_or(req: &Request, date: Option<Date>) -> chrono::NaiveDate {
     date.map_or_else(|| req.now.date_naive(), |d| d.0)
 }
@@ -350,6 +389,41 @@ pub struct AdministrationMutation;
 /// Mutations of this module (tenant administrators only).
 #[Object]
 impl AdministrationMutation {
+    /// Adds a home to the council, open.
+    async fn create_home(&self, ctx: &Context<'_>, input: CreateHomeInput) -> Result<HomePayload> {
+        let req = request(ctx)?;
+        let details = HomeDetails {
+            name: Some(input.name),
+            ofsted_urn: Some(input.ofsted_urn),
+            address: Some(input.address),
+            beds: Some(input.beds),
+            status: None,
+        };
+        let saved = admin::create_home(req, details).await.map_err(gql)?;
+        Ok(HomePayload {
+            home: crate::care::Home(saved),
+        })
+    }
+
+    /// Changes a home's details, or closes (or reopens) it.
+    async fn change_home(&self, ctx: &Context<'_>, input: ChangeHomeInput) -> Result<HomePayload> {
+        let req = request(ctx)?;
+        let id = uuid_of(&input.id, "Home", "id")?;
+        let details = HomeDetails {
+            name: input.name,
+            ofsted_urn: input.ofsted_urn,
+            address: input.address,
+            beds: input.beds,
+            status: input.status,
+        };
+        let saved = admin::change_home(req, id, input.expected_version, details)
+            .await
+            .map_err(gql)?;
+        Ok(HomePayload {
+            home: crate::care::Home(saved),
+        })
+    }
+
     /// Creates an account in the council. It holds no role, home or child until given one.
     async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<UserPayload> {
         let req = request(ctx)?;

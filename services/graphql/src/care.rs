@@ -622,6 +622,10 @@ impl Home {
     async fn status(&self) -> HomeStatus {
         self.0.status
     }
+    /// Optimistic-locking version: pass it back as `expectedVersion` to `changeHome`.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
 }
 
 /// A key carer or co-key carer assignment, current or ended.

@@ -422,3 +422,102 @@ async fn bad_administration_input_is_refused_naming_the_field_and_nothing_is_sav
     assert!(account(&app, &user("sw")).await["allocations"][0]["endDate"].is_null());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_administrator_adds_changes_and_closes_homes() {
+    let app = DemoApp::spawn().await;
+    let create =
+        "mutation($i: CreateHomeInput!) { createHome(input: $i) { home { id name version } } }";
+    let change =
+        "mutation($i: ChangeHomeInput!) { changeHome(input: $i) { home { id name version } } }";
+    let input = json!({"name": "Rowan House", "ofstedUrn": "sc100009", "address": "1 Rowan Way, Northshire", "beds": 4});
+    let (_, body) = app
+        .gql(
+            "manager.oak@northshire.example",
+            create,
+            json!({"i": input}),
+        )
+        .await;
+    assert_eq!(code(&body), Some("FORBIDDEN"), "{body}");
+    let rowan = admin(&app, create, input).await["home"].clone();
+    assert_eq!(rowan["name"], "Rowan House");
+
+    // An Ofsted URN names one home, in this council (SC100001 is Oak House) or another
+    // (SC200001 is Southdale's Harbour View): refused in the same words.
+    for urn in ["SC100001", "sc200001"] {
+        let (_, body) = app
+            .gql(
+                ADMIN,
+                create,
+                json!({"i": {"name": "Copy", "ofstedUrn": urn, "address": "Somewhere", "beds": 2}}),
+            )
+            .await;
+        assert_eq!(
+            (code(&body), field(&body)),
+            (Some("BAD_USER_INPUT"), Some("ofstedUrn")),
+            "{urn}: {body}"
+        );
+        assert_eq!(
+            body["errors"][0]["message"],
+            "ofstedUrn: another home already has this Ofsted URN"
+        );
+    }
+    for (bad, expected) in [
+        (json!({"beds": 0}), "beds"),
+        (json!({"name": " "}), "name"),
+        (json!({"ofstedUrn": "not a urn!"}), "ofstedUrn"),
+    ] {
+        let mut i = bad.clone();
+        i["id"] = rowan["id"].clone();
+        i["expectedVersion"] = rowan["version"].clone();
+        let (_, body) = app.gql(ADMIN, change, json!({"i": i})).await;
+        assert_eq!(field(&body), Some(expected), "{bad}: {body}");
+    }
+    let renamed = admin(
+        &app,
+        change,
+        json!({"id": rowan["id"], "expectedVersion": rowan["version"], "name": "Rowan Lodge"}),
+    )
+    .await["home"]
+        .clone();
+    assert_eq!(renamed["name"], "Rowan Lodge");
+
+    // A home with children placed there stays open; an empty one closes.
+    let (_, body) = app
+        .gql(
+            ADMIN,
+            "query($h: ID!) { node(id: $h) { ... on Home { version } } }",
+            json!({"h": gid("Home", "oak", "home")}),
+        )
+        .await;
+    let oak_version = body["data"]["node"]["version"].clone();
+    let (_, body) = app
+        .gql(
+            ADMIN,
+            change,
+            json!({"i": {"id": gid("Home", "oak", "home"), "expectedVersion": oak_version, "status": "CLOSED"}}),
+        )
+        .await;
+    assert_eq!(field(&body), Some("status"), "{body}");
+    admin(
+        &app,
+        change,
+        json!({"id": rowan["id"], "expectedVersion": renamed["version"], "status": "CLOSED"}),
+    )
+    .await;
+    let (_, body) = app
+        .gql(
+            ADMIN,
+            "{ homes(first: 50) { edges { node { name status } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        body["data"]["homes"]["edges"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"node": {"name": "Rowan Lodge", "status": "CLOSED"}})),
+        "{body}"
+    );
+    app.stop().await;
+}
