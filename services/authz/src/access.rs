@@ -30,6 +30,14 @@ pub struct ChildAccess {
     pub grants: Vec<Grant>,
 }
 
+impl ChildAccess {
+    /// Whether the caller holds this basis for the child now (e.g. key_team: "my key
+    /// children").
+    pub fn holds(&self, basis: Basis) -> bool {
+        self.grants.iter().any(|g| g.basis == basis)
+    }
+}
+
 /// The outcome of a decision: which basis allowed it (for the access log), or a denial.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {

@@ -129,11 +129,7 @@ pub async fn children(
         .map_err(authz_error)?;
     let mut ids: Vec<Uuid> = scope.children;
     if filter.my_key_children {
-        ids.retain(|id| {
-            access
-                .get(id)
-                .is_some_and(|a| a.grants.iter().any(|g| g.basis == Basis::KeyTeam))
-        });
+        ids.retain(|id| access.get(id).is_some_and(|a| a.holds(Basis::KeyTeam)));
     }
     let today = req.now.date_naive();
     let open = Expr::col((p::Entity, p::Column::EndDate))

@@ -561,12 +561,7 @@ pub async fn for_viewer(req: &Request, filter: &DueFilter) -> DomainResult<Vec<D
     let access = req.access.children(&req.txn).await.map_err(authz_error)?;
     let mut ids: Vec<Uuid> = access
         .iter()
-        .filter(|(_, a)| {
-            !filter.my_key_children
-                || a.grants
-                    .iter()
-                    .any(|g| g.basis == keycare_authz::Basis::KeyTeam)
-        })
+        .filter(|(_, a)| !filter.my_key_children || a.holds(keycare_authz::Basis::KeyTeam))
         .map(|(id, _)| *id)
         .collect();
     if let Some(home) = filter.home {
