@@ -115,6 +115,15 @@ async fn main() -> anyhow::Result<()> {
             keycare.display()
         );
     }
+    // An empty database is migrated first (the gateway's own command), so that it can be
+    // asked whether it holds the scale data yet.
+    let migrated = std::process::Command::new(&keycare)
+        .args(["--database-url", &args.database_url, "migrate", "up"])
+        .stdout(Stdio::null())
+        .status()?;
+    if !migrated.success() {
+        bail!("keycare migrate up failed");
+    }
     let db = keycare_domain::db::connect(&args.database_url, 4).await?;
     let tenant = keycare_seed::scale::tenant_id(1);
     if e::tenant::Entity::find_by_id(tenant)

@@ -64,6 +64,10 @@ pub type KeyCareSchema = Schema<Query, Mutation, Subscription>;
 #[derive(Clone)]
 pub struct SchemaDeps {
     pub db: DatabaseConnection,
+    /// Whether requests, phases and resolved fields become tracing spans (async-graphql's
+    /// `Tracing` extension): on when traces are exported, off otherwise, since it wraps
+    /// every field resolution.
+    pub traced: bool,
 }
 
 /// Depth and complexity limits per operation (API.md: limits).
@@ -73,12 +77,17 @@ pub const MAX_COMPLEXITY: usize = 2_000;
 
 /// Builds the schema for a running server.
 pub fn build_schema(deps: SchemaDeps) -> KeyCareSchema {
-    Schema::build(Query::default(), Mutation::default(), Subscription)
+    let builder = Schema::build(Query::default(), Mutation::default(), Subscription)
         .data(deps.db)
         .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
-        .extension(async_graphql::extensions::Tracing)
-        .finish()
+        .limit_complexity(MAX_COMPLEXITY);
+    if deps.traced {
+        builder
+            .extension(async_graphql::extensions::Tracing)
+            .finish()
+    } else {
+        builder.finish()
+    }
 }
 
 /// The SDL of the schema (the committed `schema/schema.graphql`).

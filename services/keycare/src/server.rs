@@ -358,7 +358,10 @@ pub async fn start(config: Config, demo: bool) -> anyhow::Result<Running> {
         tracing::trace!(target: "keycare::sql", sql = %info.statement.sql, elapsed_us = info.elapsed.as_micros() as u64);
     });
     let policy = load_policy(&config).await?;
-    let schema = keycare_graphql::build_schema(SchemaDeps { db: db.clone() });
+    let schema = keycare_graphql::build_schema(SchemaDeps {
+        db: db.clone(),
+        traced: config.telemetry.is_some(),
+    });
     let auth = Authenticator::new(
         db.clone(),
         dev_issuer.is_some(),
