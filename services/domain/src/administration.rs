@@ -365,15 +365,36 @@ pub async fn revoke_role(
     Ok(saved)
 }
 
-/// An end date on or after `start` (the relationship ends at the start of that day).
-fn end_on(field: &str, start: NaiveDate, end: NaiveDate) -> DomainResult<NaiveDate> {
+/// The end date of a relationship (`what`) that started on `start` and has `ended` so far:
+/// not one that has already ended, and on or after its start. The relationship gives nothing
+/// from that day on.
+fn end_date_of(
+    req: &Request,
+    what: &str,
+    start: NaiveDate,
+    ended: Option<NaiveDate>,
+    end: NaiveDate,
+) -> DomainResult<NaiveDate> {
+    if ended.is_some_and(|d| d <= req.now.date_naive()) {
+        return Err(DomainError::bad_input(
+            "id",
+            format!("the {what} has already ended"),
+        ));
+    }
     if end < start {
         return Err(DomainError::bad_input(
-            field,
+            "endDate",
             format!("must not be before the start date ({start})"),
         ));
     }
     Ok(end)
+}
+
+/// A relationship still open on `day` (no end date, or one after it).
+fn open_on<C: ColumnTrait>(end_date: C, day: NaiveDate) -> Condition {
+    Condition::any()
+        .add(end_date.is_null())
+        .add(end_date.gt(day))
 }
 
 /// Makes an account a member of a home of the council (tenant administrator only): staff
@@ -399,11 +420,7 @@ pub async fn add_membership(
         .filter(C::TenantId.eq(tenant))
         .filter(C::UserId.eq(user.id))
         .filter(C::HomeId.eq(home_id))
-        .filter(
-            Condition::any()
-                .add(C::EndDate.is_null())
-                .add(C::EndDate.gt(start_date)),
-        )
+        .filter(open_on(C::EndDate, start_date))
         .one(&req.txn)
         .await?;
     if open.is_some() {
@@ -438,13 +455,7 @@ pub async fn end_membership(
         .one(&req.txn)
         .await?
         .ok_or(DomainError::NotFound)?;
-    if old.end_date.is_some_and(|d| d <= req.now.date_naive()) {
-        return Err(DomainError::bad_input(
-            "id",
-            "the membership has already ended",
-        ));
-    }
-    let end = end_on("endDate", old.start_date, end_date)?;
+    let end = end_date_of(req, "membership", old.start_date, old.end_date, end_date)?;
     let txn = req.change().await?;
     let mut change = old.into_active_model();
     change.end_date = Set(Some(end));
@@ -497,11 +508,7 @@ pub async fn allocate(
         .filter(C::UserId.eq(user.id))
         .filter(C::ChildId.eq(child_id))
         .filter(C::Kind.eq(kind))
-        .filter(
-            Condition::any()
-                .add(C::EndDate.is_null())
-                .add(C::EndDate.gt(start_date)),
-        )
+        .filter(open_on(C::EndDate, start_date))
         .one(&req.txn)
         .await?;
     if open.is_some() {
@@ -545,13 +552,7 @@ pub async fn end_allocation(
         .one(&req.txn)
         .await?
         .ok_or(DomainError::NotFound)?;
-    if old.end_date.is_some_and(|d| d <= req.now.date_naive()) {
-        return Err(DomainError::bad_input(
-            "id",
-            "the allocation has already ended",
-        ));
-    }
-    let end = end_on("endDate", old.start_date, end_date)?;
+    let end = end_date_of(req, "allocation", old.start_date, old.end_date, end_date)?;
     let child = old.child_id;
     let txn = req.change().await?;
     let mut change = old.into_active_model();
