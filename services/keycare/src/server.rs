@@ -106,13 +106,17 @@ fn request_span<B>(req: &axum::http::Request<B>) -> tracing::Span {
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    tracing::info_span!(
+    let span = tracing::info_span!(
         "request",
         method = %req.method(),
         path = req.uri().path(),
         request_id,
         status = tracing::field::Empty,
-    )
+    );
+    // A caller's W3C `traceparent` makes this request part of the caller's trace (when
+    // traces are exported; otherwise there is nothing to join).
+    crate::telemetry::join_callers_trace(&span, req.headers());
+    span
 }
 
 /// Records the answer's status on the request's span, then logs as tower-http does.

@@ -1,5 +1,6 @@
 //! Logs and traces: the log on stdout (filtered by `KEYCARE_LOG`) and, when an OTLP endpoint
-//! is configured, spans exported over OTLP/HTTP (protobuf) through tracing-opentelemetry.
+//! is configured, spans exported over OTLP/HTTP (protobuf) through tracing-opentelemetry,
+//! joining the caller's trace when a request carries a W3C `traceparent`.
 
 use crate::config::{Config, Telemetry};
 use anyhow::Context;
@@ -35,6 +36,20 @@ impl TraceExport {
     }
 }
 
+/// Makes `span` a child of the trace named by the request's W3C `traceparent` header, if
+/// any (the propagator is installed only when traces are exported).
+pub fn join_callers_trace(span: &tracing::Span, headers: &axum::http::HeaderMap) {
+    use tracing_opentelemetry::OpenTelemetrySpanExt;
+    if !headers.contains_key("traceparent") {
+        return;
+    }
+    let parent = opentelemetry::global::get_text_map_propagator(|p| {
+        p.extract(&opentelemetry_http::HeaderExtractor(headers))
+    });
+    // Without an exporter the span has no OpenTelemetry side to attach to: nothing to do.
+    let _ = span.set_parent(parent);
+}
+
 /// Installs the process's subscriber: the log on stdout, filtered by `KEYCARE_LOG`, and, when
 /// `config.telemetry` is set, spans exported over OTLP/HTTP with a filter of their own.
 /// Must run on the Tokio runtime (the exporter's batches are sent from a task).
@@ -46,6 +61,11 @@ pub fn init_tracing(config: &Config) -> anyhow::Result<TraceExport> {
     let filter =
         EnvFilter::try_from_env("KEYCARE_LOG").unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG));
     let provider = config.telemetry.as_ref().map(tracer_provider).transpose()?;
+    if provider.is_some() {
+        opentelemetry::global::set_text_map_propagator(
+            opentelemetry_sdk::propagation::TraceContextPropagator::new(),
+        );
+    }
     let exported = provider.as_ref().map(|p| {
         tracing_opentelemetry::layer()
             .with_tracer(p.tracer("keycare"))

@@ -73,6 +73,9 @@ async fn receive(
     ([(CONTENT_TYPE, "application/x-protobuf")], Bytes::new())
 }
 
+/// The trace id of a caller's `traceparent` (W3C's example).
+const CALLER_TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
@@ -160,6 +163,11 @@ async fn a_graphql_request_reaches_the_collector_as_a_trace_carrying_its_request
     let r = client
         .post(format!("{base}/graphql"))
         .bearer_auth(token)
+        // A caller's trace, which the request's spans join.
+        .header(
+            "traceparent",
+            format!("00-{CALLER_TRACE}-00f067aa0ba902b7-01"),
+        )
         .json(&json!({"query": "{ apiVersion }"}))
         .send()
         .await
@@ -193,6 +201,10 @@ async fn a_graphql_request_reaches_the_collector_as_a_trace_carrying_its_request
     let bodies: Vec<u8> = received.iter().flat_map(|e| e.body.to_vec()).collect();
     let content_types: Vec<&str> = received.iter().map(|e| e.content_type.as_str()).collect();
     let found = |needle: &str| contains(&bodies, needle.as_bytes());
+    let caller_trace: Vec<u8> = (0..CALLER_TRACE.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&CALLER_TRACE[i..i + 2], 16).unwrap())
+        .collect();
     // The resource attribute service.name = "keycare", as protobuf lays out a KeyValue.
     let service_name = [&b"service.name\x12\x09\x0a\x07"[..], b"keycare"].concat();
     assert!(
@@ -204,11 +216,13 @@ async fn a_graphql_request_reaches_the_collector_as_a_trace_carrying_its_request
             && found("/graphql")
             && found("execute")
             && found("validation")
+            // the caller's trace id, as protobuf carries it (16 raw bytes)
+            && contains(&bodies, &caller_trace)
             // neither the statement log nor the GraphQL document (it may hold records' contents)
             && !found("SELECT")
             && !found("apiVersion"),
         "exports to the collector: {} ({content_types:?}), {} bytes; want protobuf with \
-         service.name keycare, request id {request_id}, /graphql, execute, validation, and no SELECT nor \
+         service.name keycare, request id {request_id}, /graphql, execute, validation, the caller's trace id, and no SELECT nor \
          apiVersion; body:\n{}\n{}",
         received.len(),
         bodies.len(),
