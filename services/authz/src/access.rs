@@ -200,6 +200,18 @@ impl Access {
         Ok(self.decide(access, kind, action, record))
     }
 
+    /// May the caller see this child at all (read the child's profile)? A child the caller
+    /// may not see does not exist for them: everything about it answers NOT_FOUND. The
+    /// decision, with the basis that allows it, for the access log.
+    pub fn sees(&self, access: &ChildAccess) -> Decision {
+        self.decide(
+            access,
+            Kind::ChildProfile,
+            Action::Read,
+            RecordFacts::default(),
+        )
+    }
+
     /// The same decision for a child whose access is already in hand.
     pub fn decide(
         &self,

@@ -47,16 +47,7 @@ impl Request {
         let Some(access) = children.get(&child) else {
             return Err(DomainError::NotFound);
         };
-        if !self
-            .access
-            .decide(
-                access,
-                Kind::ChildProfile,
-                Action::Read,
-                RecordFacts::default(),
-            )
-            .is_allowed()
-        {
+        if !self.access.sees(access).is_allowed() {
             return Err(DomainError::NotFound);
         }
         Ok(self.access.decide(access, kind, Action::Read, facts))
@@ -209,10 +200,7 @@ pub async fn children(
     for (_, child) in &page.rows {
         let decision = access
             .get(&child.id)
-            .map(|a| {
-                req.access
-                    .decide(a, Kind::ChildProfile, Action::Read, RecordFacts::default())
-            })
+            .map(|a| req.access.sees(a))
             .unwrap_or(Decision::Denied);
         req.record_access(
             Some(child.id),
@@ -1138,11 +1126,9 @@ pub async fn children_by_ids(
         .iter()
         .copied()
         .filter(|id| {
-            access.get(id).is_some_and(|a| {
-                req.access
-                    .decide(a, Kind::ChildProfile, Action::Read, RecordFacts::default())
-                    .is_allowed()
-            })
+            access
+                .get(id)
+                .is_some_and(|a| req.access.sees(a).is_allowed())
         })
         .collect();
     if visible.is_empty() {
@@ -1156,9 +1142,7 @@ pub async fn children_by_ids(
     let mut out = std::collections::HashMap::new();
     for child in rows {
         if let Some(a) = access.get(&child.id) {
-            let decision =
-                req.access
-                    .decide(a, Kind::ChildProfile, Action::Read, RecordFacts::default());
+            let decision = req.access.sees(a);
             req.record_access(
                 Some(child.id),
                 Kind::ChildProfile,

@@ -502,11 +502,9 @@ pub async fn for_children(req: &Request, children: &[Uuid]) -> DomainResult<Vec<
         .iter()
         .copied()
         .filter(|c| {
-            access.get(c).is_some_and(|a| {
-                req.access
-                    .decide(a, Kind::ChildProfile, Action::Read, RecordFacts::default())
-                    .is_allowed()
-            })
+            access
+                .get(c)
+                .is_some_and(|a| req.access.sees(a).is_allowed())
         })
         .collect();
     if visible.is_empty() {

@@ -27,11 +27,9 @@ impl Request {
         facts: RecordFacts,
     ) -> DomainResult<Decision> {
         let children = self.access.children(&self.txn).await.map_err(authz_error)?;
-        let visible = children.get(&child).is_some_and(|a| {
-            self.access
-                .decide(a, Kind::ChildProfile, Action::Read, RecordFacts::default())
-                .is_allowed()
-        });
+        let visible = children
+            .get(&child)
+            .is_some_and(|a| self.access.sees(a).is_allowed());
         if !visible {
             self.record_denied_unseen(child, kind, record, Action::Write)
                 .await?;
