@@ -306,6 +306,17 @@ impl Access {
             .map_or(Decision::Denied, Decision::Allowed)
     }
 
+    /// May the caller change the relationships (roles, memberships, allocations) of the
+    /// account `target`? The policy's right over `kind` (users, allocations), and never over
+    /// their own account: separation of duties, so that an administrator cannot give
+    /// themselves access to children's records or the access log.
+    pub fn decide_administration(&self, kind: Kind, target: Uuid) -> Decision {
+        if target == self.principal.user_id {
+            return Decision::Denied;
+        }
+        self.decide_for_tenant(kind, Action::Write)
+    }
+
     /// The homes whose council reports the caller may read: every home of the council for a
     /// tenant role the policy lets read them (`reporting`), else the homes the caller
     /// manages today when the `manager` basis may. Aggregates only: this never opens a

@@ -83,6 +83,77 @@ pub async fn user(req: &Request, id: Uuid) -> DomainResult<e::user::Model> {
         .map_err(|_| DomainError::NotFound)
 }
 
+/// The account whose relationships the caller is about to change: the council's account
+/// `id` (BAD_USER_INPUT naming `field` otherwise), and never the caller's own (FORBIDDEN:
+/// another administrator changes an administrator's access).
+async fn administered(
+    req: &Request,
+    kind: Kind,
+    id: Uuid,
+    field: &str,
+) -> DomainResult<(e::user::Model, keycare_authz::Decision)> {
+    req.require_tenant(kind, Action::Write)?;
+    let user = account(req, id, field).await?;
+    match req.access.decide_administration(kind, user.id) {
+        keycare_authz::Decision::Denied => Err(DomainError::Forbidden(
+            "another administrator must change your own roles, memberships and allocations".into(),
+        )),
+        allowed => Ok((user, allowed)),
+    }
+}
+
+/// ACCESS.md: a tenant administrator holds no basis for any child. An account that
+/// administers the council is given no home, child or other council role, and an account
+/// with any of those is not made an administrator.
+async fn keep_administration_apart(
+    req: &Request,
+    user: Uuid,
+    giving: Option<TenantRoleKind>,
+) -> DomainResult<()> {
+    let is_admin = held_role(req, user, TenantRoleKind::TenantAdmin)
+        .await?
+        .is_some();
+    match giving {
+        Some(TenantRoleKind::TenantAdmin) => {
+            let today = req.now.date_naive();
+            let tenant = req.identity.tenant_id;
+            let roles = e::tenant_role::Entity::find()
+                .filter(e::tenant_role::Column::TenantId.eq(tenant))
+                .filter(e::tenant_role::Column::UserId.eq(user))
+                .filter(e::tenant_role::Column::RevokedAt.is_null())
+                .filter(e::tenant_role::Column::Role.ne(TenantRoleKind::TenantAdmin))
+                .count(&req.txn)
+                .await?;
+            let memberships = e::home_membership::Entity::find()
+                .filter(e::home_membership::Column::TenantId.eq(tenant))
+                .filter(e::home_membership::Column::UserId.eq(user))
+                .filter(open_on(e::home_membership::Column::EndDate, today))
+                .count(&req.txn)
+                .await?;
+            let allocations = e::allocation::Entity::find()
+                .filter(e::allocation::Column::TenantId.eq(tenant))
+                .filter(e::allocation::Column::UserId.eq(user))
+                .filter(open_on(e::allocation::Column::EndDate, today))
+                .count(&req.txn)
+                .await?;
+            if roles + memberships + allocations > 0 {
+                return Err(DomainError::bad_input(
+                    "role",
+                    "a tenant administrator holds no access to children: end the user's other roles, home memberships and allocations first",
+                ));
+            }
+        }
+        _ if is_admin => {
+            return Err(DomainError::bad_input(
+                "userId",
+                "the user administers the council, and a tenant administrator holds no access to children: revoke tenant_admin first",
+            ));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 /// The council's account `id`, or BAD_USER_INPUT naming `field`.
 async fn account(req: &Request, id: Uuid, field: &str) -> DomainResult<e::user::Model> {
     e::user::Entity::find_by_id(id)
@@ -306,11 +377,11 @@ pub async fn grant_role(
     user_id: Uuid,
     role: TenantRoleKind,
 ) -> DomainResult<e::tenant_role::Model> {
-    req.require_tenant(Kind::Users, Action::Write)?;
-    let user = account(req, user_id, "userId").await?;
+    let (user, _) = administered(req, Kind::Users, user_id, "userId").await?;
     if let Some(held) = held_role(req, user.id, role).await? {
         return Ok(held);
     }
+    keep_administration_apart(req, user.id, Some(role)).await?;
     req.insert(e::tenant_role::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(user.tenant_id),
@@ -336,31 +407,62 @@ async fn held_role(
         .await?)
 }
 
-/// Takes a council-wide role away (tenant administrator only), at once. Nobody takes away
-/// their own administration of the council.
+/// Takes a council-wide role away (tenant administrator only), at once. Taking away the
+/// social worker's or IRO's role also ends, today, their open allocations of that kind:
+/// the allocation is what gives access to a child, and it goes with the role.
 pub async fn revoke_role(
     req: &Request,
     user_id: Uuid,
     role: TenantRoleKind,
 ) -> DomainResult<e::tenant_role::Model> {
-    req.require_tenant(Kind::Users, Action::Write)?;
-    let user = account(req, user_id, "userId").await?;
-    if user.id == req.identity.user_id && role == TenantRoleKind::TenantAdmin {
-        return Err(DomainError::bad_input(
-            "role",
-            "you cannot take away your own administration of the council",
-        ));
-    }
+    let (user, _) = administered(req, Kind::Users, user_id, "userId").await?;
     let Some(held) = held_role(req, user.id, role).await? else {
         return Err(DomainError::bad_input(
             "role",
             "the user does not hold this role",
         ));
     };
+    let allocation_kind = match role {
+        TenantRoleKind::SocialWorker => Some(AllocationKind::SocialWorker),
+        TenantRoleKind::Iro => Some(AllocationKind::Iro),
+        _ => None,
+    };
+    let ending = match allocation_kind {
+        Some(kind) => {
+            let decision = req.require_tenant(Kind::Allocations, Action::Write)?;
+            let today = req.now.date_naive();
+            let open = e::allocation::Entity::find()
+                .filter(e::allocation::Column::TenantId.eq(req.identity.tenant_id))
+                .filter(e::allocation::Column::UserId.eq(user.id))
+                .filter(e::allocation::Column::Kind.eq(kind))
+                .filter(open_on(e::allocation::Column::EndDate, today))
+                .all(&req.txn)
+                .await?;
+            Some((decision, today, open))
+        }
+        None => None,
+    };
     let txn = req.change().await?;
     let mut change = held.into_active_model();
     change.revoked_at = Set(Some(req.now));
     let saved = change.update(&txn).await?;
+    if let Some((decision, today, open)) = ending {
+        for allocation in open {
+            let (id, child) = (allocation.id, allocation.child_id);
+            // One that has not started yet ends on its first day (it never gives access).
+            let end = std::cmp::max(today, allocation.start_date);
+            let mut end_it = allocation.into_active_model();
+            end_it.end_date = Set(Some(end));
+            end_it.update(&txn).await?;
+            req.record_access(
+                Some(child),
+                Kind::Allocations,
+                Some(id),
+                Action::Write,
+                decision,
+            );
+        }
+    }
     txn.commit().await?;
     Ok(saved)
 }
@@ -408,8 +510,8 @@ pub async fn add_membership(
     start_date: NaiveDate,
 ) -> DomainResult<e::home_membership::Model> {
     use e::home_membership::Column as C;
-    req.require_tenant(Kind::Users, Action::Write)?;
-    let user = account(req, user_id, "userId").await?;
+    let (user, _) = administered(req, Kind::Users, user_id, "userId").await?;
+    keep_administration_apart(req, user.id, None).await?;
     let tenant = req.identity.tenant_id;
     e::home::Entity::find_by_id(home_id)
         .filter(e::home::Column::TenantId.eq(tenant))
@@ -484,9 +586,9 @@ pub async fn allocate(
     start_date: NaiveDate,
 ) -> DomainResult<e::allocation::Model> {
     use e::allocation::Column as C;
-    let decision = req.require_tenant(Kind::Allocations, Action::Write)?;
     let tenant = req.identity.tenant_id;
-    let user = account(req, user_id, "userId").await?;
+    let (user, decision) = administered(req, Kind::Allocations, user_id, "userId").await?;
+    keep_administration_apart(req, user.id, None).await?;
     e::child::Entity::find_by_id(child_id)
         .filter(e::child::Column::TenantId.eq(tenant))
         .one(&req.txn)

@@ -25,7 +25,10 @@ impl TraceExport {
             return;
         };
         // The SDK blocks the calling thread until its export task, on this runtime, is done.
-        let flushed = tokio::task::spawn_blocking(move || provider.shutdown());
+        // The SDK bounds the wait itself, so the thread does not outlive the wait and hold
+        // up the process's exit.
+        let flushed =
+            tokio::task::spawn_blocking(move || provider.shutdown_with_timeout(FLUSH_WAIT));
         let failure = match tokio::time::timeout(FLUSH_WAIT, flushed).await {
             Ok(Ok(Ok(()))) => return,
             Ok(Ok(Err(e))) => e.to_string(),
@@ -91,10 +94,14 @@ fn exported_spans<S>() -> impl tracing_subscriber::layer::Filter<S> {
         .with_target("sea_orm", LevelFilter::WARN)
         .with_target("keycare::sql", LevelFilter::OFF)
         .with_target("opentelemetry", LevelFilter::OFF);
-    let document = |m: &tracing::Metadata<'_>| {
-        m.is_span() && m.target() == "async_graphql::graphql" && m.name() == "parse"
+    // async-graphql's `parse` span holds the document (its literals and variables), and its
+    // events carry error messages, which may echo a client's input back (a mistyped value):
+    // neither leaves the process. Its other spans (request, validation, execute, field)
+    // carry names and paths only.
+    let input = |m: &tracing::Metadata<'_>| {
+        m.target().starts_with("async_graphql") && (m.is_event() || m.name() == "parse")
     };
-    targets.and(filter_fn(move |m| !document(m)))
+    targets.and(filter_fn(move |m| !input(m)))
 }
 
 /// The tracer provider: spans batched on the Tokio runtime and sent as OTLP/HTTP protobuf.

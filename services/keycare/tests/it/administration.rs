@@ -311,8 +311,8 @@ async fn a_new_account_signs_in_and_sees_exactly_what_its_role_and_allocation_gi
         "{body}"
     );
 
-    // Taking the role away does not end the allocation, but the allocation alone is the
-    // basis: she still sees Jayden (ACCESS.md: an open allocation).
+    // Taking the role away ends her allocation of that kind today: she no longer sees Jayden,
+    // from her next request on.
     let revoked = admin(
         &app,
         "mutation($i: TenantRoleInput!) { revokeTenantRole(input: $i) { grant { role revokedAt } } }",
@@ -323,7 +323,9 @@ async fn a_new_account_signs_in_and_sees_exactly_what_its_role_and_allocation_gi
     let (_, body) = app
         .gql(email, CHILD_NAME, json!({"c": child("jayden")}))
         .await;
-    assert!(body["data"]["child"]["legalName"].is_string(), "{body}");
+    assert_eq!(code(&body), Some("NOT_FOUND"), "{body}");
+    let mine = account(&app, &new_id).await;
+    assert_eq!(mine["allocations"][0]["endDate"], today(), "{mine}");
     app.stop().await;
 }
 
@@ -519,5 +521,72 @@ async fn the_administrator_adds_changes_and_closes_homes() {
             .contains(&json!({"node": {"name": "Rowan Lodge", "status": "CLOSED"}})),
         "{body}"
     );
+    app.stop().await;
+}
+
+/// Separation of duties: an administrator changes nobody's access to children for
+/// themselves, and an administrator's account holds none (ACCESS.md: tenant_admin has no
+/// basis for any child).
+#[tokio::test]
+async fn an_administrator_gives_no_access_to_children_to_themselves_or_another_administrator() {
+    let app = DemoApp::spawn().await;
+    let me = user("admin");
+    let attempts = [
+        (
+            "mutation($i: TenantRoleInput!) { grantTenantRole(input: $i) { grant { role } } }",
+            json!({"userId": me, "role": "DPO"}),
+        ),
+        (
+            "mutation($i: TenantRoleInput!) { revokeTenantRole(input: $i) { grant { role } } }",
+            json!({"userId": me, "role": "TENANT_ADMIN"}),
+        ),
+        (
+            "mutation($i: AddHomeMembershipInput!) { addHomeMembership(input: $i) { membership { id } } }",
+            json!({"userId": me, "homeId": gid("Home", "oak", "home"), "role": "MANAGER"}),
+        ),
+        (
+            "mutation($i: AllocateToChildInput!) { allocateToChild(input: $i) { allocation { id } } }",
+            json!({"userId": me, "childId": child("amelia"), "kind": "LEAVING_CARE_WORKER"}),
+        ),
+    ];
+    for (mutation, input) in attempts {
+        let (_, body) = app.gql(ADMIN, mutation, json!({"i": input})).await;
+        assert_eq!(code(&body), Some("FORBIDDEN"), "{mutation}: {body}");
+    }
+    // A second administrator gets no home; a social worker is not made an administrator.
+    let second = admin(
+        &app,
+        "mutation($i: CreateUserInput!) { createUser(input: $i) { user { id } } }",
+        json!({"name": "Second Admin", "email": "admin2@northshire.example", "subject": "admin2@northshire.example"}),
+    )
+    .await["user"]["id"]
+        .clone();
+    admin(
+        &app,
+        "mutation($i: TenantRoleInput!) { grantTenantRole(input: $i) { grant { role } } }",
+        json!({"userId": second, "role": "TENANT_ADMIN"}),
+    )
+    .await;
+    let (_, body) = app
+        .gql(
+            ADMIN,
+            "mutation($i: AddHomeMembershipInput!) { addHomeMembership(input: $i) { membership { id } } }",
+            json!({"i": {"userId": second, "homeId": gid("Home", "oak", "home"), "role": "STAFF"}}),
+        )
+        .await;
+    assert_eq!(field(&body), Some("userId"), "{body}");
+    let (_, body) = app
+        .gql(
+            ADMIN,
+            "mutation($i: TenantRoleInput!) { grantTenantRole(input: $i) { grant { role } } }",
+            json!({"i": {"userId": user("sw"), "role": "TENANT_ADMIN"}}),
+        )
+        .await;
+    assert_eq!(field(&body), Some("role"), "{body}");
+    // Nothing of that gave the administrator a child.
+    let (_, body) = app
+        .gql(ADMIN, CHILD_NAME, json!({"c": child("amelia")}))
+        .await;
+    assert_eq!(code(&body), Some("NOT_FOUND"), "{body}");
     app.stop().await;
 }
