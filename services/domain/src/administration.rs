@@ -443,9 +443,22 @@ pub async fn revoke_role(
         None => None,
     };
     let txn = req.change().await?;
-    let mut change = held.into_active_model();
-    change.revoked_at = Set(Some(req.now));
-    let saved = change.update(&txn).await?;
+    // Every open grant of the role (two administrators granting it at once leave two).
+    e::tenant_role::Entity::update_many()
+        .col_expr(
+            e::tenant_role::Column::RevokedAt,
+            Expr::value(Some(req.now)),
+        )
+        .filter(e::tenant_role::Column::TenantId.eq(req.identity.tenant_id))
+        .filter(e::tenant_role::Column::UserId.eq(user.id))
+        .filter(e::tenant_role::Column::Role.eq(role))
+        .filter(e::tenant_role::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    let saved = e::tenant_role::Model {
+        revoked_at: Some(req.now),
+        ..held
+    };
     if let Some((decision, today, open)) = ending {
         for allocation in open {
             let (id, child) = (allocation.id, allocation.child_id);

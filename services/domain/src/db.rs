@@ -22,6 +22,10 @@ pub enum ConnectError {
         "cannot reach the database at {url}: {reason}; check that the server runs and the URL (--database-url or KEYCARE_DATABASE_URL) is right"
     )]
     Unreachable { url: String, reason: String },
+    #[error(
+        "the database user of {url} cannot act as the role keycare_app ({reason}): run `keycare migrate up` as the tables' owner, or `GRANT keycare_app TO <user>`; a connection pooler must pass the `options` startup parameter through"
+    )]
+    AppRole { url: String, reason: String },
 }
 
 /// Hides the password of a database URL, for messages and logs.
@@ -76,12 +80,14 @@ async fn open(
     if let Some(role) = role {
         opts.map_sqlx_postgres_opts(move |pg| pg.options([("role", role)]));
     }
-    let db = Database::connect(opts)
-        .await
-        .map_err(|e| ConnectError::Unreachable {
-            url: redact(&url),
-            reason: first_line(&e.to_string()),
-        })?;
+    let db = Database::connect(opts).await.map_err(|e| {
+        let (url, reason) = (redact(&url), first_line(&e.to_string()));
+        if role.is_some() && reason.contains("set role") {
+            ConnectError::AppRole { url, reason }
+        } else {
+            ConnectError::Unreachable { url, reason }
+        }
+    })?;
     if db.get_database_backend() == DbBackend::Sqlite {
         // WAL lets readers go on while one writer writes; foreign keys are on by default in sqlx.
         for pragma in [

@@ -180,3 +180,34 @@ async fn the_directory_reaches_the_gateway_only_through_its_two_functions() {
     assert!(err.to_string().contains("permission denied"), "{err}");
     running.stop().await.unwrap();
 }
+
+/// A login that may not act as the application role is told so, not that the server is down.
+#[tokio::test]
+async fn a_user_who_cannot_act_as_the_application_role_is_told_what_to_grant() {
+    if keycare_testkit::backend() != DbBackend::Postgres {
+        eprintln!("note: skipped: it needs PostgreSQL");
+        return;
+    }
+    let db = TestDb::new().await;
+    let login = format!("kc_outsider_{}", std::process::id());
+    db.db
+        .execute_unprepared(&format!(
+            "DROP ROLE IF EXISTS {login}; CREATE ROLE {login} LOGIN"
+        ))
+        .await
+        .unwrap();
+    let mut url = url::Url::parse(&db.url).unwrap();
+    url.set_username(&login).unwrap();
+    let err = keycare_domain::db::connect_as_app(url.as_str(), 1)
+        .await
+        .expect_err("a login outside keycare_app connected as it");
+    db.db
+        .execute_unprepared(&format!("DROP ROLE IF EXISTS {login}"))
+        .await
+        .unwrap();
+    assert!(
+        matches!(err, keycare_domain::db::ConnectError::AppRole { .. })
+            && err.to_string().contains("GRANT keycare_app"),
+        "{err}"
+    );
+}
