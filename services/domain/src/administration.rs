@@ -154,6 +154,19 @@ async fn keep_administration_apart(
     Ok(())
 }
 
+/// The row `id` of the caller's council (home, membership, allocation), or NOT_FOUND.
+async fn of_council<E>(req: &Request, id: Uuid, tenant: E::Column) -> DomainResult<E::Model>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<Uuid>,
+{
+    E::find_by_id(id)
+        .filter(tenant.eq(req.identity.tenant_id))
+        .one(&req.txn)
+        .await?
+        .ok_or(DomainError::NotFound)
+}
+
 /// The council's account `id`, or BAD_USER_INPUT naming `field`.
 async fn account(req: &Request, id: Uuid, field: &str) -> DomainResult<e::user::Model> {
     e::user::Entity::find_by_id(id)
@@ -565,11 +578,9 @@ pub async fn end_membership(
     end_date: NaiveDate,
 ) -> DomainResult<e::home_membership::Model> {
     req.require_tenant(Kind::Users, Action::Write)?;
-    let old = e::home_membership::Entity::find_by_id(id)
-        .filter(e::home_membership::Column::TenantId.eq(req.identity.tenant_id))
-        .one(&req.txn)
-        .await?
-        .ok_or(DomainError::NotFound)?;
+    let old =
+        of_council::<e::home_membership::Entity>(req, id, e::home_membership::Column::TenantId)
+            .await?;
     let end = end_date_of(req, "membership", old.start_date, old.end_date, end_date)?;
     let txn = req.change().await?;
     let mut change = old.into_active_model();
@@ -662,11 +673,7 @@ pub async fn end_allocation(
     end_date: NaiveDate,
 ) -> DomainResult<e::allocation::Model> {
     let decision = req.require_tenant(Kind::Allocations, Action::Write)?;
-    let old = e::allocation::Entity::find_by_id(id)
-        .filter(e::allocation::Column::TenantId.eq(req.identity.tenant_id))
-        .one(&req.txn)
-        .await?
-        .ok_or(DomainError::NotFound)?;
+    let old = of_council::<e::allocation::Entity>(req, id, e::allocation::Column::TenantId).await?;
     let end = end_date_of(req, "allocation", old.start_date, old.end_date, end_date)?;
     let child = old.child_id;
     let txn = req.change().await?;
@@ -792,11 +799,7 @@ pub async fn change_home(
     input: HomeDetails,
 ) -> DomainResult<e::home::Model> {
     req.require_tenant(Kind::Homes, Action::Write)?;
-    let old = e::home::Entity::find_by_id(id)
-        .filter(e::home::Column::TenantId.eq(req.identity.tenant_id))
-        .one(&req.txn)
-        .await?
-        .ok_or(DomainError::NotFound)?;
+    let old = of_council::<e::home::Entity>(req, id, e::home::Column::TenantId).await?;
     check_version(old.version, expected_version)?;
     let mut change = old.clone().into_active_model();
     if let Some(name) = input.name.as_deref() {

@@ -71,10 +71,7 @@ impl Request {
         };
         self.record_access(Some(child), kind, record, Action::Read, decision);
         match decision {
-            Decision::Denied => Err(DomainError::Forbidden(format!(
-                "you may not read this child's {}",
-                kind.as_str().replace('_', " ")
-            ))),
+            Decision::Denied => Err(DomainError::cannot_read(kind)),
             allowed => Ok(allowed),
         }
     }

@@ -125,6 +125,14 @@ impl DomainError {
         }
     }
 
+    /// FORBIDDEN for reading `kind` of a child the caller may see.
+    pub fn cannot_read(kind: keycare_authz::Kind) -> Self {
+        DomainError::Forbidden(format!(
+            "you may not read this child's {}",
+            kind.as_str().replace('_', " ")
+        ))
+    }
+
     /// A bad-input error for `field`.
     pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
         DomainError::BadInput {

@@ -350,13 +350,6 @@ pub struct ReviewParts {
 const REPORT_FACTS: [(bool, bool); 4] =
     [(false, false), (false, true), (true, false), (true, true)];
 
-fn forbidden(kind: Kind) -> DomainError {
-    DomainError::Forbidden(format!(
-        "you may not read this child's {}",
-        kind.as_str().replace('_', " ")
-    ))
-}
-
 /// Loads the parts of these reviews: reports when `reports`, booklets when `booklets`. The
 /// queries ask only for the rows the caller may read (per review, the submitted and
 /// restricted facts the policy lets them read), so nothing is fetched and then hidden.
@@ -392,7 +385,7 @@ pub async fn parts(
     // and unrestricted): FORBIDDEN for that part, and a denied event.
     let deny = |child: Uuid, kind: Kind| {
         req.record_access(Some(child), kind, None, Action::Read, Decision::Denied);
-        forbidden(kind)
+        DomainError::cannot_read(kind)
     };
     let mut out = ReviewParts {
         reports: HashMap::new(),
@@ -531,7 +524,7 @@ pub async fn outcomes(
             let answer = if decision.is_allowed() {
                 Ok(())
             } else {
-                Err(forbidden(Kind::ReviewOutcome))
+                Err(DomainError::cannot_read(Kind::ReviewOutcome))
             };
             (review, answer)
         })

@@ -469,14 +469,7 @@ impl AdministrationMutation {
         ctx: &Context<'_>,
         input: TenantRoleInput,
     ) -> Result<TenantRolePayload> {
-        let req = request(ctx)?;
-        let user = uuid_of(&input.user_id, "User", "userId")?;
-        let saved = admin::grant_role(req, user, input.role)
-            .await
-            .map_err(gql)?;
-        Ok(TenantRolePayload {
-            grant: saved.into(),
-        })
+        self.change_role(ctx, input, true).await
     }
 
     /// Takes a council-wide role away, at once.
@@ -485,14 +478,7 @@ impl AdministrationMutation {
         ctx: &Context<'_>,
         input: TenantRoleInput,
     ) -> Result<TenantRolePayload> {
-        let req = request(ctx)?;
-        let user = uuid_of(&input.user_id, "User", "userId")?;
-        let saved = admin::revoke_role(req, user, input.role)
-            .await
-            .map_err(gql)?;
-        Ok(TenantRolePayload {
-            grant: saved.into(),
-        })
+        self.change_role(ctx, input, false).await
     }
 
     /// Makes an account a member of one of the council's homes.
@@ -559,6 +545,26 @@ impl AdministrationMutation {
 }
 
 impl AdministrationMutation {
+    /// Gives (`grant`) or takes away a council-wide role.
+    async fn change_role(
+        &self,
+        ctx: &Context<'_>,
+        input: TenantRoleInput,
+        grant: bool,
+    ) -> Result<TenantRolePayload> {
+        let req = request(ctx)?;
+        let user = uuid_of(&input.user_id, "User", "userId")?;
+        let saved = if grant {
+            admin::grant_role(req, user, input.role).await
+        } else {
+            admin::revoke_role(req, user, input.role).await
+        }
+        .map_err(gql)?;
+        Ok(TenantRolePayload {
+            grant: saved.into(),
+        })
+    }
+
     async fn set_active(
         &self,
         ctx: &Context<'_>,
