@@ -22,6 +22,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+/// The longest text a search filter takes.
+pub const MAX_SEARCH: usize = 100;
+
 /// Which accounts to list.
 #[derive(Debug, Clone, Default)]
 pub struct UserFilter {
@@ -46,6 +49,12 @@ pub async fn users(
     if let Some(search) = filter.search.as_deref().map(str::trim)
         && !search.is_empty()
     {
+        if search.chars().count() > MAX_SEARCH {
+            return Err(DomainError::bad_input(
+                "filter.search",
+                format!("may be at most {MAX_SEARCH} characters"),
+            ));
+        }
         let pattern = format!(
             "%{}%",
             search

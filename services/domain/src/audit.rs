@@ -435,6 +435,12 @@ pub async fn list(
     use e::access_event::Column as C;
     let kind = match filter.kind.as_deref() {
         None => None,
+        Some(word) if word.len() > 64 => {
+            return Err(DomainError::bad_input(
+                "kind",
+                "is not a record kind of the access policy (at most 64 characters)",
+            ));
+        }
         Some(word) => Some(Kind::parse(word).ok_or_else(|| {
             DomainError::bad_input(
                 "kind",

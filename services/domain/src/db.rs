@@ -54,14 +54,42 @@ pub async fn connect_as_app(
     url: &str,
     max_connections: u32,
 ) -> Result<DatabaseConnection, ConnectError> {
-    open(url, max_connections, Some(APP_ROLE)).await
+    open(url, max_connections, Some(AppSession::default())).await
+}
+
+/// Bounds on every statement and transaction of the gateway's connections (PostgreSQL's
+/// `statement_timeout` and `idle_in_transaction_session_timeout`): a statement past its
+/// time is cancelled, and a transaction left open by a stuck request is ended by the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppSession {
+    pub statement_timeout: Duration,
+    pub idle_in_transaction_timeout: Duration,
+}
+
+impl Default for AppSession {
+    fn default() -> Self {
+        AppSession {
+            statement_timeout: Duration::from_secs(10),
+            idle_in_transaction_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// [`connect_as_app`] with the session's bounds given.
+pub async fn connect_as_app_with(
+    url: &str,
+    max_connections: u32,
+    session: AppSession,
+) -> Result<DatabaseConnection, ConnectError> {
+    open(url, max_connections, Some(session)).await
 }
 
 async fn open(
     url: &str,
     max_connections: u32,
-    role: Option<&'static str>,
+    app: Option<AppSession>,
 ) -> Result<DatabaseConnection, ConnectError> {
+    let role = app.map(|_| APP_ROLE);
     let url = normalise_sqlite_url(url)?;
     probe_server(&url).await?;
     // SQLite takes one writer at a time, and every request writes (its access events): one
@@ -77,8 +105,16 @@ async fn open(
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
-    if let Some(role) = role {
-        opts.map_sqlx_postgres_opts(move |pg| pg.options([("role", role)]));
+    if let Some(session) = app {
+        let statement = format!("{}ms", session.statement_timeout.as_millis());
+        let idle = format!("{}ms", session.idle_in_transaction_timeout.as_millis());
+        opts.map_sqlx_postgres_opts(move |pg| {
+            pg.options([
+                ("role", APP_ROLE.to_owned()),
+                ("statement_timeout", statement.clone()),
+                ("idle_in_transaction_session_timeout", idle.clone()),
+            ])
+        });
     }
     let db = Database::connect(opts).await.map_err(|e| {
         let (url, reason) = (redact(&url), first_line(&e.to_string()));

@@ -5,6 +5,7 @@ mod access_log;
 mod administration;
 mod care;
 mod connection;
+pub mod cost;
 mod error;
 mod identity_providers;
 mod ids;

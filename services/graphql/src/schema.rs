@@ -68,6 +68,10 @@ pub struct SchemaDeps {
     /// `Tracing` extension): on when traces are exported, off otherwise, since it wraps
     /// every field resolution.
     pub traced: bool,
+    /// Whether introspection answers (off in production unless enabled).
+    pub introspection: bool,
+    /// Whether validation errors suggest names ("did you mean ...").
+    pub suggestions: bool,
 }
 
 /// Depth and complexity limits per operation (API.md: limits).
@@ -77,10 +81,19 @@ pub const MAX_COMPLEXITY: usize = 2_000;
 
 /// Builds the schema for a running server.
 pub fn build_schema(deps: SchemaDeps) -> KeyCareSchema {
-    let builder = Schema::build(Query::default(), Mutation::default(), Subscription)
+    // The cost of a document is checked before it gets here (`cost::analyze`); these limits
+    // stay as a second line, for documents that reach the schema some other way.
+    let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription)
         .data(deps.db)
         .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY);
+        .limit_complexity(MAX_COMPLEXITY)
+        .limit_directives(crate::cost::Limits::default().max_directives as usize);
+    if !deps.introspection {
+        builder = builder.disable_introspection();
+    }
+    if !deps.suggestions {
+        builder = builder.disable_suggestions();
+    }
     if deps.traced {
         builder
             .extension(async_graphql::extensions::Tracing)

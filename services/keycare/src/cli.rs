@@ -53,6 +53,11 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL), the same text as schema/schema.graphql.
     Schema,
+    /// Persisted operations (the safelist).
+    Operations {
+        #[command(subcommand)]
+        action: OperationsAction,
+    },
     /// The access log.
     Audit {
         #[command(subcommand)]
@@ -64,6 +69,17 @@ pub enum Command {
 pub enum AuditAction {
     /// Check every council's hash chain; name the first broken link (exit status 1 if any).
     Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OperationsAction {
+    /// Print the manifest (JSON: sha256 → document) of every .graphql file under a folder,
+    /// for `operations_manifest` in safelist mode.
+    Manifest {
+        /// The folder of operations.
+        #[arg(default_value = "schema/operations")]
+        dir: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -257,6 +273,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Schema => {
             print!("{}", keycare_graphql::sdl());
+            Ok(())
+        }
+        Command::Operations {
+            action: OperationsAction::Manifest { dir },
+        } => {
+            let manifest = crate::persisted::build_manifest(&dir)?;
+            println!("{}", serde_json::to_string_pretty(&manifest)?);
             Ok(())
         }
     }

@@ -31,6 +31,7 @@ struct FileConfig {
     environment: Option<String>,
     dev_issuer: Option<bool>,
     max_connections: Option<u32>,
+    limits: Option<crate::limits::LimitsFile>,
 }
 
 impl Config {
@@ -48,6 +49,7 @@ impl Config {
             jwks_refetch_interval: std::time::Duration::from_millis(50),
             policy_dir: None,
             telemetry: None,
+            limits: crate::limits::Limits::defaults(true),
         }
     }
 }
@@ -78,6 +80,8 @@ pub struct Config {
     pub policy_dir: Option<PathBuf>,
     /// Where spans are exported; without it they are only logged.
     pub telemetry: Option<Telemetry>,
+    /// Cost, time, size and rate limits, and the production switches.
+    pub limits: crate::limits::Limits,
 }
 
 /// The OpenTelemetry trace exporter (OTLP over HTTP, protobuf), set by OpenTelemetry's own
@@ -205,7 +209,12 @@ impl Config {
             })?),
             None => std::time::Duration::from_secs(5),
         };
+        let limits = file
+            .limits
+            .unwrap_or_default()
+            .resolve(environment == Environment::Development)?;
         Ok(Config {
+            limits,
             telemetry: telemetry()?,
             policy_dir: env("KEYCARE_POLICY_DIR").map(PathBuf::from),
             jwks_refetch_interval,

@@ -2,30 +2,38 @@
 
 use crate::auth::{Authenticator, rejection};
 use crate::config::Config;
+use crate::guard::Guard;
+use crate::limits::{Limits, Operations};
+use crate::operation::{self, Ask, Failure};
+use crate::persisted::Persisted;
 use anyhow::Context;
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, HeaderName, StatusCode};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use keycare_auth::DevIssuer;
 use keycare_authz::Policy;
 use keycare_domain::identity::{self, Identity};
-use keycare_domain::request::Request;
 use keycare_graphql::{KeyCareSchema, SchemaDeps};
 use keycare_migration::{Migrator, MigratorTrait};
 use keycare_seed::demo::{DEV_AUDIENCE, DEV_ISSUER};
 use sea_orm::DatabaseConnection;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-/// Largest request body accepted (queries and mutations are small; documents go elsewhere).
-const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// The Content-Security-Policy of every answer but GraphiQL's page: nothing to load, no frames.
+const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+/// GraphiQL's page: its scripts and styles, inline and from its CDN; requests to this origin.
+const GRAPHIQL_CSP: &str = "default-src 'none'; script-src 'self' 'unsafe-inline' https://unpkg.com; \
+     style-src 'self' 'unsafe-inline' https://unpkg.com; font-src 'self' data: https://unpkg.com; \
+     img-src 'self' data: https://unpkg.com; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'";
 
 /// Shared state of the gateway.
 #[derive(Clone)]
@@ -41,6 +49,14 @@ pub struct AppState {
     pub policy: Policy,
     /// Counters served at /metrics.
     pub metrics: Arc<Metrics>,
+    /// Cost, time, size and rate limits, and the production switches.
+    pub limits: Arc<Limits>,
+    /// Rate limits and in-flight caps.
+    pub guard: Arc<Guard>,
+    /// Persisted operations and the safelist.
+    pub persisted: Arc<Persisted>,
+    /// Whether responses carry `Strict-Transport-Security` (the public URL is https).
+    pub hsts: bool,
 }
 
 /// Counters of the running gateway (Prometheus text format at /metrics).
@@ -50,6 +66,12 @@ pub struct Metrics {
     pub sql_statements: AtomicU64,
     /// GraphQL requests executed (authenticated).
     pub graphql_requests: AtomicU64,
+    /// Operations that passed their deadline.
+    pub timeouts: AtomicU64,
+    /// Requests turned away before running, by why.
+    pub rate_limited: AtomicU64,
+    pub shed: AtomicU64,
+    pub too_complex: AtomicU64,
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
@@ -60,9 +82,21 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
          keycare_sql_statements_total {}\n\
          # HELP keycare_graphql_requests_total GraphQL requests executed.\n\
          # TYPE keycare_graphql_requests_total counter\n\
-         keycare_graphql_requests_total {}\n",
+         keycare_graphql_requests_total {}\n\
+         # HELP keycare_graphql_timeouts_total Operations that passed their deadline.\n\
+         # TYPE keycare_graphql_timeouts_total counter\n\
+         keycare_graphql_timeouts_total {}\n\
+         # HELP keycare_refused_total Requests turned away before running.\n\
+         # TYPE keycare_refused_total counter\n\
+         keycare_refused_total{{reason=\"rate_limited\"}} {}\n\
+         keycare_refused_total{{reason=\"shed\"}} {}\n\
+         keycare_refused_total{{reason=\"too_complex\"}} {}\n",
         m.sql_statements.load(Ordering::Relaxed),
         m.graphql_requests.load(Ordering::Relaxed),
+        m.timeouts.load(Ordering::Relaxed),
+        m.rate_limited.load(Ordering::Relaxed),
+        m.shed.load(Ordering::Relaxed),
+        m.too_complex.load(Ordering::Relaxed),
     );
     (
         [(
@@ -77,7 +111,9 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
 pub fn router(state: AppState, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let dev_routes = dev_issuer.map(|d| d.router()).unwrap_or_default();
-    Router::new()
+    let limits = state.limits.clone();
+    let hsts = state.hsts;
+    let router = Router::new()
         .route("/graphql", get(graphiql_or_query).post(graphql))
         .route("/graphql/ws", get(crate::ws::graphql_ws))
         .merge(crate::browser::routes())
@@ -87,7 +123,31 @@ pub fn router(state: AppState, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
         .route("/metrics", get(metrics))
         .with_state(state)
         .merge(dev_routes)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(DefaultBodyLimit::max(limits.body_max_bytes))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            limits.body_timeout,
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(API_CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            hsts.then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains")),
+        ));
+    router
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(
             TraceLayer::new_for_http()
@@ -126,122 +186,226 @@ fn record_status<B>(res: &Response<B>, latency: std::time::Duration, span: &trac
     tower_http::trace::DefaultOnResponse::new().on_response(res, latency, span);
 }
 
-/// Every GraphQL request carries a verified identity; without one it is refused before
-/// the schema sees it.
-async fn graphql(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    req: GraphQLRequest,
-) -> Response {
-    match state.auth.authenticate_request(&headers).await {
-        Ok(identity) => execute(&state, &headers, identity, req.into_inner()).await,
-        Err(err) => rejection(&err),
+/// The address a request came from (the peer of its connection).
+fn peer(parts: &axum::http::request::Parts) -> Option<std::net::IpAddr> {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+}
+
+/// Authenticates a request from its headers alone (nothing of its body is read before).
+/// Failed sign-ins count against the address they came from; an authentication that failed
+/// on the server side (the database is down) answers 503.
+async fn authenticate(
+    state: &AppState,
+    parts: &axum::http::request::Parts,
+) -> Result<Identity, Response> {
+    match state.auth.authenticate_request(&parts.headers).await {
+        Ok(identity) => Ok(identity),
+        Err(err) => {
+            let res = rejection(&err);
+            if res.status() == StatusCode::INTERNAL_SERVER_ERROR {
+                return Err(Failure::unavailable(
+                    "authentication is unavailable; try again shortly",
+                    Duration::from_secs(5),
+                )
+                .into_http());
+            }
+            if res.status() == StatusCode::UNAUTHORIZED
+                && let Some(address) = peer(parts)
+                && let Err(refused) = state.guard.failed_sign_in(address)
+            {
+                state.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
+                return Err(Failure::from(refused).into_http());
+            }
+            Err(res)
+        }
     }
 }
 
-/// Runs one GraphQL request for a signed-in caller inside its unit of work: one
-/// transaction (tenant set; on PostgreSQL as the application role), the caller's access
-/// loaded once, committed before the response leaves.
-async fn execute(
-    state: &AppState,
-    headers: &HeaderMap,
-    identity: Identity,
-    request: async_graphql::Request,
-) -> Response {
-    let request_id = headers
+/// Whether a POST's content type is JSON (`application/json` or
+/// `application/graphql-response+json`): a form or `text/plain` body could be sent by any web
+/// page without a preflight (cross-site request forgery).
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .is_some_and(|v| v == "application/json" || v == "application/graphql-response+json")
+}
+
+fn too_large(limit: usize) -> Response {
+    Failure::bad_input(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("the request body is larger than {limit} bytes"),
+    )
+    .with("limit", limit as u64)
+    .into_http()
+}
+
+fn bad_request(status: StatusCode, message: &str) -> Response {
+    Failure::bad_input(status, message).into_http()
+}
+
+/// The request id the layer outside gave this request.
+fn request_id(headers: &HeaderMap) -> String {
+    headers
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
-        .to_owned();
-    state
-        .metrics
-        .graphql_requests
-        .fetch_add(1, Ordering::Relaxed);
-    let unit = match Request::begin(
-        &state.db,
-        state.policy.clone(),
-        identity.clone(),
-        request_id.clone(),
-    )
-    .await
+        .to_owned()
+}
+
+/// A GraphQL request from a JSON body, and the persisted document it names, if any
+/// (`extensions.persistedQuery.sha256Hash`, or `documentId` as graphql-codegen sends it).
+fn parse_request(body: &[u8]) -> Result<(async_graphql::Request, Option<String>), Failure> {
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+        Failure::bad_input(
+            StatusCode::BAD_REQUEST,
+            format!("the body is not a JSON GraphQL request: {e}"),
+        )
+    })?;
+    if !value.is_object() {
+        return Err(Failure::bad_input(
+            StatusCode::BAD_REQUEST,
+            "the body must be one GraphQL request (a JSON object); batches are not accepted",
+        ));
+    }
+    let hash = value
+        .pointer("/extensions/persistedQuery/sha256Hash")
+        .or_else(|| value.get("documentId"))
+        .and_then(|v| v.as_str())
+        .map(|h| h.strip_prefix("sha256:").unwrap_or(h).to_owned());
+    let request: async_graphql::Request = serde_json::from_value(value).map_err(|e| {
+        Failure::bad_input(
+            StatusCode::BAD_REQUEST,
+            format!("the body is not a GraphQL request: {e}"),
+        )
+    })?;
+    Ok((request, hash))
+}
+
+/// `POST /graphql`. In this order, so that nothing is read or run for a caller who may not:
+/// the content type (CSRF), the declared length, the token (from headers alone), then the
+/// body, read up to the limit.
+async fn graphql(State(state): State<AppState>, req: axum::extract::Request) -> Response {
+    let (parts, body) = req.into_parts();
+    if !is_json(&parts.headers) {
+        return bad_request(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "POST /graphql takes a JSON body (Content-Type: application/json)",
+        );
+    }
+    let limit = state.limits.body_max_bytes;
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return too_large(limit);
+    }
+    let identity = match authenticate(&state, &parts).await {
+        Ok(identity) => identity,
+        Err(res) => return res,
+    };
+    let bytes =
+        match http_body_util::BodyExt::collect(http_body_util::Limited::new(body, limit)).await {
+            Ok(collected) => collected.to_bytes(),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => return too_large(limit),
+            Err(e) => {
+                tracing::debug!(error = %e, "request body not received");
+                return bad_request(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "the request body was not received in time",
+                );
+            }
+        };
+    match parse_request(&bytes) {
+        Ok((request, hash)) => {
+            let ask = Ask {
+                identity,
+                request,
+                hash,
+                read_only: false,
+                request_id: request_id(&parts.headers),
+            };
+            operation::over_http(&state, ask).await
+        }
+        Err(failure) => failure.into_http(),
+    }
+}
+
+/// Whether a GET request carries something a plain link or form could not: a bearer token or
+/// one of the preflight headers Apollo's and other clients send (CSRF prevention for reads).
+fn preflighted(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::AUTHORIZATION)
+        || headers.contains_key("apollo-require-preflight")
+        || headers.contains_key("x-apollo-operation-name")
+        || headers.contains_key("graphql-preflight")
+}
+
+/// GraphiQL for a browser (when on); a query (or a persisted query's hash) in the URL is
+/// executed instead.
+async fn graphiql_or_query(State(state): State<AppState>, req: axum::extract::Request) -> Response {
+    let (parts, _body) = req.into_parts();
+    let query = parts.uri.query().unwrap_or_default();
+    if ["query=", "extensions=", "documentId="]
+        .iter()
+        .any(|k| query.contains(k))
     {
-        Ok(unit) => Arc::new(unit),
-        Err(e) => return internal_error(&request_id, &e),
-    };
-    let mut response = state
-        .schema
-        .execute(keycare_graphql::with_request(request.data(identity), &unit))
-        .await;
-    keycare_graphql::assign_codes(&mut response);
-    // Resolvers are done with the unit of work: commit it before answering.
-    let finished = match Arc::try_unwrap(unit) {
-        Ok(unit) => unit.finish().await,
-        Err(_) => Err(keycare_domain::DomainError::Db(sea_orm::DbErr::Custom(
-            "the request's transaction was still in use".into(),
-        ))),
-    };
-    if let Err(e) = finished {
-        return internal_error(&request_id, &e);
-    }
-    GraphQLResponse::from(response).into_response()
-}
-
-/// A GraphQL error answer with code INTERNAL and the request id; details only in the log.
-fn internal_error(request_id: &str, err: &dyn std::fmt::Display) -> Response {
-    tracing::error!(error = %err, %request_id, "request failed");
-    let body = serde_json::json!({
-        "data": null,
-        "errors": [{
-            "message": format!("internal error (request {request_id})"),
-            "extensions": { "code": "INTERNAL", "requestId": request_id },
-        }],
-    });
-    (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
-}
-
-/// GraphiQL for a browser; a query in the URL is executed instead.
-async fn graphiql_or_query(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: axum::http::Uri,
-) -> Response {
-    if let Some(query) = uri.query().filter(|q| q.contains("query=")) {
-        let identity = match state.auth.authenticate_request(&headers).await {
+        if !preflighted(&parts.headers) {
+            return bad_request(
+                StatusCode::BAD_REQUEST,
+                "a GET request must carry Authorization or an apollo-require-preflight header",
+            );
+        }
+        let identity = match authenticate(&state, &parts).await {
             Ok(identity) => identity,
-            Err(err) => return rejection(&err),
+            Err(res) => return res,
         };
+        let mut pairs = url::form_urlencoded::parse(query.as_bytes());
+        let document_id = pairs
+            .find(|(k, _)| k == "documentId")
+            .map(|(_, v)| v.into_owned());
         return match async_graphql::http::parse_query_string(query) {
-            // A query in the URL may not change anything (links can be followed by anyone).
-            Ok(req) if changes_something(&req.query) => (
-                StatusCode::METHOD_NOT_ALLOWED,
-                "mutations must be sent with POST /graphql",
-            )
-                .into_response(),
-            Ok(req) => execute(&state, &headers, identity, req).await,
-            Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+            Ok(req) => {
+                let hash = operation::persisted_hash(&req).or(document_id);
+                let ask = Ask {
+                    identity,
+                    request: req,
+                    hash,
+                    read_only: true,
+                    request_id: request_id(&parts.headers),
+                };
+                operation::over_http(&state, ask).await
+            }
+            Err(e) => bad_request(StatusCode::BAD_REQUEST, &e.to_string()),
         };
     }
-    Html(
+    if !state.limits.graphiql {
+        return Failure::new(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "GraphiQL is off on this gateway (setting graphiql); send queries with POST /graphql",
+        )
+        .into_http();
+    }
+    let mut res = Html(
         GraphiQLSource::build()
             .endpoint("/graphql")
             .subscription_endpoint("/graphql/ws")
             .title("KeyCare GraphiQL")
             .finish(),
     )
-    .into_response()
-}
-
-/// Whether a GraphQL document holds a mutation or subscription (or cannot be parsed: the
-/// executor will then say what is wrong, over POST).
-fn changes_something(query: &str) -> bool {
-    use async_graphql::parser::types::OperationType;
-    match async_graphql::parser::parse_query(query) {
-        Ok(doc) => doc
-            .operations
-            .iter()
-            .any(|(_, op)| op.node.ty != OperationType::Query),
-        Err(_) => false,
-    }
+    .into_response();
+    res.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(GRAPHIQL_CSP),
+    );
+    res
 }
 
 async fn schema_sdl() -> impl IntoResponse {
@@ -289,15 +453,29 @@ pub struct Running {
     /// Its database connection pool (on PostgreSQL, as the application role).
     pub db: DatabaseConnection,
     stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    task: tokio::task::JoinHandle<Drained>,
+}
+
+/// How a shutdown ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Drained {
+    /// Every connection finished within the grace period.
+    All,
+    /// This many connections were still busy when the grace period ran out, and were cut.
+    Cut(usize),
 }
 
 impl Running {
-    /// Stops accepting requests, finishes those in flight, and returns.
+    /// Stops accepting requests and lets those in flight finish within the grace period
+    /// (`shutdown_grace_ms`); what is still running then is cut, and that is an error.
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.stop.send(());
-        self.task.await??;
-        Ok(())
+        match self.task.await? {
+            Drained::All => Ok(()),
+            Drained::Cut(n) => anyhow::bail!(
+                "{n} connection(s) were still busy when the shutdown grace period ran out and were cut"
+            ),
+        }
     }
 
     /// Runs until the server stops by itself (never, in practice) or `signal` resolves.
@@ -353,8 +531,15 @@ pub async fn start(config: Config, demo: bool) -> anyhow::Result<Running> {
         .close()
         .await
         .context("closing the owner's connections")?;
-    let mut db =
-        keycare_domain::db::connect_as_app(&config.database_url, config.max_connections).await?;
+    let mut db = keycare_domain::db::connect_as_app_with(
+        &config.database_url,
+        config.max_connections,
+        keycare_domain::db::AppSession {
+            statement_timeout: config.limits.statement_timeout,
+            idle_in_transaction_timeout: config.limits.idle_in_transaction_timeout,
+        },
+    )
+    .await?;
     let metrics = Arc::new(Metrics::default());
     let counter = metrics.clone();
     db.set_metric_callback(move |info| {
@@ -362,10 +547,18 @@ pub async fn start(config: Config, demo: bool) -> anyhow::Result<Running> {
         tracing::trace!(target: "keycare::sql", sql = %info.statement.sql, elapsed_us = info.elapsed.as_micros() as u64);
     });
     let policy = load_policy(&config).await?;
+    let limits = Arc::new(config.limits.clone());
     let schema = keycare_graphql::build_schema(SchemaDeps {
         db: db.clone(),
         traced: config.telemetry.is_some(),
+        introspection: limits.introspection,
+        suggestions: limits.suggestions,
     });
+    let persisted = Persisted::load(
+        limits.operations == Operations::Safelist,
+        limits.operations_manifest.as_deref(),
+    )?;
+    let guard = Arc::new(Guard::new(&limits));
     let auth = Authenticator::new(
         db.clone(),
         dev_issuer.is_some(),
@@ -379,6 +572,10 @@ pub async fn start(config: Config, demo: bool) -> anyhow::Result<Running> {
         public_url: public_url.clone(),
         policy,
         metrics,
+        limits: limits.clone(),
+        guard: guard.clone(),
+        persisted: Arc::new(persisted),
+        hsts: public_url.starts_with("https://"),
     };
     tracing::info!(
         addr = %local,
@@ -387,12 +584,18 @@ pub async fn start(config: Config, demo: bool) -> anyhow::Result<Running> {
     );
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let app = router(state, dev_issuer);
+    // Buckets that are full again are forgotten now and then, so memory stays bounded.
+    let tidy = tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            guard.tidy();
+        }
+    });
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await
+        let drained = serve_connections(listener, app, &limits, stopped).await;
+        tidy.abort();
+        drained
     });
     Ok(Running {
         addr: local,
@@ -401,6 +604,90 @@ pub async fn start(config: Config, demo: bool) -> anyhow::Result<Running> {
         stop,
         task,
     })
+}
+
+/// Accepts connections until `stopped`, each served by hyper with a header-read timeout
+/// (which also closes idle keep-alive connections), then drains them within the grace period.
+async fn serve_connections(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    limits: &Limits,
+    stopped: tokio::sync::oneshot::Receiver<()>,
+) -> Drained {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout);
+    // Told to every connection when the gateway stops: finish the request in hand, then close.
+    let (closing, closing_rx) = tokio::sync::watch::channel(false);
+    let mut connections = tokio::task::JoinSet::new();
+    tokio::pin!(stopped);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(accepted) => accepted,
+                    Err(e) => {
+                        // Out of file descriptors and the like: wait rather than spin.
+                        tracing::warn!(error = %e, "accepting a connection failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let service = app.clone().map_request(
+                    move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                        req.extensions_mut().insert(ConnectInfo(peer));
+                        req.map(axum::body::Body::new)
+                    },
+                );
+                let service = hyper_util::service::TowerToHyperService::new(service);
+                let conn = builder
+                    .serve_connection(TokioIo::new(stream), service)
+                    .with_upgrades();
+                let mut closing = closing_rx.clone();
+                connections.spawn(async move {
+                    tokio::pin!(conn);
+                    tokio::select! {
+                        result = conn.as_mut() => {
+                            if let Err(e) = result {
+                                tracing::trace!(error = %e, "connection ended with an error");
+                            }
+                            return;
+                        }
+                        _ = closing.wait_for(|c| *c) => conn.as_mut().graceful_shutdown(),
+                    }
+                    if let Err(e) = conn.await {
+                        tracing::trace!(error = %e, "connection ended with an error");
+                    }
+                });
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            _ = &mut stopped => break,
+        }
+    }
+    drop(listener);
+    let _ = closing.send(true);
+    let drained = tokio::time::timeout(limits.shutdown_grace, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    match drained {
+        Ok(()) => Drained::All,
+        Err(_) => {
+            let cut = connections.len();
+            connections.abort_all();
+            tracing::warn!(cut, "shutdown grace period ran out; cutting what is left");
+            if cut == 0 {
+                Drained::All
+            } else {
+                Drained::Cut(cut)
+            }
+        }
+    }
 }
 
 /// Runs the gateway until Ctrl-C or SIGTERM.

@@ -8,6 +8,7 @@
 mod access_log;
 mod administration;
 mod app;
+mod attacks;
 mod auth;
 mod care_record;
 mod council_report;

@@ -32,7 +32,13 @@ const DEEP: &str = "query($children: Int, $logs: Int, $name: String) {
   } } }
 }";
 
-async fn statements(app: &DemoApp) -> u64 {
+/// The gateway's count of SQL statements so far (`/metrics`).
+pub async fn statements(app: &DemoApp) -> u64 {
+    counter(app, "keycare_sql_statements_total").await
+}
+
+/// A counter of `/metrics` by name.
+pub async fn counter(app: &DemoApp, name: &str) -> u64 {
     let text = app
         .http
         .get(format!("{}/metrics", app.base))
@@ -43,9 +49,9 @@ async fn statements(app: &DemoApp) -> u64 {
         .await
         .unwrap();
     text.lines()
-        .find_map(|l| l.strip_prefix("keycare_sql_statements_total "))
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
         .and_then(|v| v.trim().parse().ok())
-        .expect("the statement counter at /metrics")
+        .unwrap_or_else(|| panic!("{name} at /metrics"))
 }
 
 /// Access events of the demo council so far (read as the owner, scoped to the tenant).

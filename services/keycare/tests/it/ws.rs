@@ -9,7 +9,14 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 async fn connect(
     app: &TestApp,
 ) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
-    let url = format!("{}/graphql/ws", app.base.replacen("http", "ws", 1));
+    connect_to(&app.base).await
+}
+
+/// A `graphql-transport-ws` socket to the gateway at `base`.
+pub async fn connect_to(
+    base: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    let url = format!("{}/graphql/ws", base.replacen("http", "ws", 1));
     let mut req = url.into_client_request().unwrap();
     req.headers_mut().insert(
         "Sec-WebSocket-Protocol",
@@ -21,7 +28,8 @@ async fn connect(
         .0
 }
 
-async fn next_json<S>(ws: &mut S) -> Result<Value, Option<u16>>
+/// The next JSON message, or the close code.
+pub async fn next_json<S>(ws: &mut S) -> Result<Value, Option<u16>>
 where
     S: futures::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
 {
