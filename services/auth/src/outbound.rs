@@ -146,7 +146,7 @@ fn is_public(ip: IpAddr) -> bool {
 
 fn is_public_v4(ip: Ipv4Addr) -> bool {
     let [a, b, c, _] = ip.octets();
-    !(a == 0 // "this network"
+    let special = a == 0 // "this network"
         || a == 10
         || a == 127
         || (a == 100 && (64..128).contains(&b)) // shared address space (carrier NAT)
@@ -159,15 +159,16 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
         || (a == 198 && (18..20).contains(&b)) // benchmarking
         || (a == 198 && b == 51 && c == 100) // documentation
         || (a == 203 && b == 0 && c == 113) // documentation
-        || a >= 224) // multicast, reserved, broadcast
+        || a >= 224; // multicast, reserved, broadcast
+    !special
 }
 
 fn is_public_v6(ip: Ipv6Addr) -> bool {
     let s = ip.segments();
     // Global unicast is 2000::/3; within it, these are special-purpose.
     let global_unicast = (s[0] & 0xe000) == 0x2000;
-    let special = (s[0] == 0x2001 && s[1] < 0x0200) // IETF protocol assignments, Teredo
-        || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
+    // 2001::/23: IETF protocol assignments and Teredo; 2001:db8::/32: documentation.
+    let special = (s[0] == 0x2001 && (s[1] < 0x0200 || s[1] == 0x0db8))
         || s[0] == 0x2002 // 6to4: an IPv4 address in disguise
         || (s[0] & 0xfff0) == 0x3ff0; // documentation (3fff::/20)
     global_unicast && !special

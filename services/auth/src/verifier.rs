@@ -114,6 +114,11 @@ impl Verifier {
         }
     }
 
+    /// The outbound policy keys are fetched under (and other calls to providers keep to).
+    pub fn outbound(&self) -> &OutboundPolicy {
+        &self.inner.opts.outbound
+    }
+
     /// Verifies `token` as issued by `issuer`.
     ///
     /// `alg: none` and HMAC tokens are refused before any key is looked up;

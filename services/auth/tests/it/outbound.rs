@@ -258,3 +258,51 @@ fn serve_raw(response: String) -> String {
     });
     format!("http://{addr}/jwks")
 }
+
+/// The token endpoint comes from the provider's discovery document: it keeps to the same
+/// rule before an authorization code is sent there, and a failure says nothing of what answered.
+#[tokio::test]
+async fn the_token_endpoint_keeps_to_the_rule_and_fails_plainly() {
+    let idp = TestOidcProvider::start().await;
+    let endpoints = keycare_auth::discover(&keycare_auth::http_client(), &idp.issuer())
+        .await
+        .unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let unreachable = keycare_auth::OidcEndpoints {
+        token_endpoint: format!("http://{closed}/token"),
+        ..endpoints.clone()
+    };
+    for (policy, endpoints) in [
+        (production(), &endpoints),
+        (OutboundPolicy::development(), &unreachable),
+    ] {
+        let verifier = verifier_with(VerifierOptions {
+            outbound: policy,
+            ..VerifierOptions::default()
+        });
+        let result = keycare_auth::finish_login(
+            &outbound_client(verifier.outbound()),
+            &verifier,
+            endpoints,
+            &idp.settings("keycare-web"),
+            "keycare-web",
+            None,
+            "http://127.0.0.1:8080/callback",
+            "a-code",
+            "a-verifier",
+            "a-nonce",
+        )
+        .await;
+        assert_eq!(
+            result.map(|claims| claims.sub),
+            Err(AuthError::TokenExchange(
+                "the identity provider could not be reached".into()
+            )),
+            "{}",
+            endpoints.token_endpoint
+        );
+    }
+}
