@@ -68,6 +68,9 @@ pub struct SchemaDeps {
     /// `Tracing` extension): on when traces are exported, off otherwise, since it wraps
     /// every field resolution.
     pub traced: bool,
+    /// Which addresses the gateway may call: identity-provider URLs are checked against it
+    /// when saved (the configuration's outbound policy).
+    pub outbound: keycare_domain::identity_providers::OutboundRule,
 }
 
 /// Depth and complexity limits per operation (API.md: limits).
@@ -79,6 +82,7 @@ pub const MAX_COMPLEXITY: usize = 2_000;
 pub fn build_schema(deps: SchemaDeps) -> KeyCareSchema {
     let builder = Schema::build(Query::default(), Mutation::default(), Subscription)
         .data(deps.db)
+        .data(deps.outbound)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY);
     if deps.traced {

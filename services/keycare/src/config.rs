@@ -31,6 +31,8 @@ struct FileConfig {
     environment: Option<String>,
     dev_issuer: Option<bool>,
     max_connections: Option<u32>,
+    outbound_allow: Option<Vec<String>>,
+    max_token_lifetime_secs: Option<u64>,
 }
 
 impl Config {
@@ -48,6 +50,8 @@ impl Config {
             jwks_refetch_interval: std::time::Duration::from_millis(50),
             policy_dir: None,
             telemetry: None,
+            outbound: keycare_auth::OutboundPolicy::development(),
+            max_token_lifetime: keycare_auth::DEFAULT_MAX_TOKEN_LIFETIME,
         }
     }
 }
@@ -78,6 +82,11 @@ pub struct Config {
     pub policy_dir: Option<PathBuf>,
     /// Where spans are exported; without it they are only logged.
     pub telemetry: Option<Telemetry>,
+    /// Which addresses identity providers may be called at: https to public addresses, plus
+    /// `outbound_allow`; development also allows http and loopback.
+    pub outbound: keycare_auth::OutboundPolicy,
+    /// The longest a bearer token may be valid for.
+    pub max_token_lifetime: std::time::Duration,
 }
 
 /// The OpenTelemetry trace exporter (OTLP over HTTP, protobuf), set by OpenTelemetry's own
@@ -205,7 +214,11 @@ impl Config {
             })?),
             None => std::time::Duration::from_secs(5),
         };
+        let outbound = outbound(environment, file.outbound_allow)?;
+        let max_token_lifetime = max_token_lifetime(file.max_token_lifetime_secs)?;
         Ok(Config {
+            outbound,
+            max_token_lifetime,
             telemetry: telemetry()?,
             policy_dir: env("KEYCARE_POLICY_DIR").map(PathBuf::from),
             jwks_refetch_interval,
@@ -257,6 +270,36 @@ fn telemetry() -> anyhow::Result<Option<Telemetry>> {
         traces_endpoint,
         service_name: env("OTEL_SERVICE_NAME").unwrap_or_else(|| DEFAULT_SERVICE_NAME.to_owned()),
     }))
+}
+
+/// The outbound policy: `KEYCARE_OUTBOUND_ALLOW` (comma-separated ranges) or the file's
+/// `outbound_allow` list names private ranges identity providers may be called at.
+fn outbound(
+    environment: Environment,
+    file: Option<Vec<String>>,
+) -> anyhow::Result<keycare_auth::OutboundPolicy> {
+    use keycare_auth::OutboundPolicy;
+    let list = env("KEYCARE_OUTBOUND_ALLOW").or_else(|| file.map(|l| l.join(",")));
+    let allowed = OutboundPolicy::parse_ranges(list.as_deref().unwrap_or(""))
+        .map_err(|e| anyhow!("setting outbound_allow (KEYCARE_OUTBOUND_ALLOW): {e}"))?;
+    Ok(match environment {
+        Environment::Development => OutboundPolicy::development().also_allowing(allowed),
+        Environment::Production => OutboundPolicy::production(allowed),
+    })
+}
+
+/// `KEYCARE_MAX_TOKEN_LIFETIME_SECS` or the file's `max_token_lifetime_secs`; 24 hours.
+fn max_token_lifetime(file: Option<u64>) -> anyhow::Result<std::time::Duration> {
+    let secs = match env("KEYCARE_MAX_TOKEN_LIFETIME_SECS") {
+        Some(v) => v.parse().map_err(|_| {
+            anyhow!("setting max_token_lifetime_secs (KEYCARE_MAX_TOKEN_LIFETIME_SECS): {v:?} is not a number of seconds")
+        })?,
+        None => file.unwrap_or(keycare_auth::DEFAULT_MAX_TOKEN_LIFETIME.as_secs()),
+    };
+    if secs == 0 {
+        bail!("setting max_token_lifetime_secs must be at least 1");
+    }
+    Ok(std::time::Duration::from_secs(secs))
 }
 
 fn parse_bool(name: &str, v: &str) -> anyhow::Result<bool> {
