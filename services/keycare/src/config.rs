@@ -309,3 +309,52 @@ fn parse_bool(name: &str, v: &str) -> anyhow::Result<bool> {
         _ => bail!("setting {name}: {v:?} is not true or false"),
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod outbound_tests {
+    use super::*;
+
+    fn load(toml: &str) -> anyhow::Result<Config> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keycare.toml");
+        std::fs::write(&path, toml).unwrap();
+        let overrides = Overrides {
+            config: Some(path),
+            ..Overrides::default()
+        };
+        Config::load(&overrides, &ServeOverrides::default())
+    }
+
+    #[test]
+    fn outbound_allow_and_max_token_lifetime_from_the_file() {
+        let config = load(
+            "environment = \"production\"\noutbound_allow = [\"10.20.0.0/16\", \"192.168.1.7\"]\nmax_token_lifetime_secs = 3600\n",
+        )
+        .unwrap();
+        assert!(!config.outbound.allow_http);
+        assert!(config.outbound.allows_ip("10.20.1.2".parse().unwrap()));
+        assert!(!config.outbound.allows_ip("127.0.0.1".parse().unwrap()));
+        assert_eq!(config.max_token_lifetime.as_secs(), 3600);
+
+        let development = load("").unwrap();
+        assert_eq!(
+            development.outbound,
+            keycare_auth::OutboundPolicy::development()
+        );
+        assert_eq!(development.max_token_lifetime.as_secs(), 86_400);
+    }
+
+    #[test]
+    fn bad_outbound_settings_are_named() {
+        let err = load("outbound_allow = [\"intranet\"]")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("outbound_allow") && err.contains("intranet"),
+            "{err}"
+        );
+        let err = load("max_token_lifetime_secs = 0").unwrap_err().to_string();
+        assert!(err.contains("max_token_lifetime_secs"), "{err}");
+    }
+}
