@@ -89,7 +89,7 @@ impl OutboundPolicy {
             "https" => {}
             "http" if self.allow_http => {}
             "http" => return Err("must use https".into()),
-            _ => return Err("must be an https URL".into()),
+            _ => return Err(self.expected().into()),
         }
         if !url.username().is_empty() || url.password().is_some() {
             return Err("must not carry a user name or password".into());
@@ -112,9 +112,18 @@ impl OutboundPolicy {
             field: field.to_owned(),
             reason,
         };
-        let url = Url::parse(raw.trim()).map_err(|_| refused("must be an https URL".into()))?;
+        let url = Url::parse(raw.trim()).map_err(|_| refused(self.expected().into()))?;
         self.check(&url).map_err(refused)?;
         Ok(url)
+    }
+
+    /// What a URL must be, said when it is not one.
+    fn expected(&self) -> &'static str {
+        if self.allow_http {
+            "must be an http(s) URL"
+        } else {
+            "must be an https URL"
+        }
     }
 
     fn allows_loopback(&self) -> bool {

@@ -360,7 +360,7 @@ async fn unreachable_or_invalid_jwks_url() {
     };
     assert!(matches!(
         verifier.verify(&token, &file).await,
-        Err(AuthError::JwksUnavailable(msg)) if msg.contains("https")
+        Err(AuthError::JwksUnavailable(msg)) if msg.contains("must be an http(s) URL")
     ));
 }
 
