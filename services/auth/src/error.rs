@@ -37,8 +37,16 @@ pub enum AuthError {
     /// The token's `alg` is refused (`none`, HMAC, or not matching the key type).
     #[error("algorithm {0} is not accepted")]
     RefusedAlgorithm(String),
-    /// The issuer's JWKS could not be fetched or parsed.
-    #[error("the identity provider's keys could not be fetched: {0}")]
+    /// The token's `iat` lies in the future (beyond the allowed leeway).
+    #[error("token issued in the future")]
+    IssuedInFuture,
+    /// The token is valid for longer than the gateway accepts (`exp` - `iat`, or `exp` - now
+    /// without `iat`); the maximum is in seconds.
+    #[error("token lifetime exceeds the maximum of {}", duration(*.0))]
+    LifetimeTooLong(u64),
+    /// The issuer's JWKS could not be fetched or parsed. The detail is for operators' logs
+    /// only: what answered at an address says too much to an anonymous caller.
+    #[error("token could not be verified")]
     JwksUnavailable(String),
     /// The token is valid but no KeyCare account is linked to its subject.
     #[error("no KeyCare account for this subject")]
@@ -55,6 +63,10 @@ pub enum AuthError {
     /// The ID token's `nonce` is missing or differs from the one sent.
     #[error("ID token nonce does not match the sign-in request")]
     NonceMismatch,
+    /// A URL the gateway would call breaks the outbound policy; `field` names the setting,
+    /// `reason` ends the sentence ("must use https").
+    #[error("{field} {reason}")]
+    RefusedUrl { field: String, reason: String },
     /// Authentication is misconfigured (for example an invalid or non-HTTP URL).
     #[error("authentication is misconfigured: {0}")]
     Config(String),
@@ -73,8 +85,19 @@ impl AuthError {
         match self {
             Self::Deactivated => "FORBIDDEN",
             Self::Config(_) | Self::KeyStore(_) => "INTERNAL_SERVER_ERROR",
+            Self::RefusedUrl { .. } => "BAD_USER_INPUT",
             _ => "UNAUTHENTICATED",
         }
+    }
+}
+
+/// A number of seconds as the largest whole unit: `24h`, `90m`, `45s`.
+fn duration(secs: u64) -> String {
+    match secs {
+        0 => "0s".to_owned(),
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
     }
 }
 
@@ -110,6 +133,26 @@ mod tests {
         assert_eq!(
             AuthError::NotYetValid.to_string(),
             "token not yet valid (nbf)"
+        );
+        assert_eq!(
+            AuthError::JwksUnavailable("Connection refused".into()).to_string(),
+            "token could not be verified"
+        );
+        assert_eq!(
+            AuthError::IssuedInFuture.to_string(),
+            "token issued in the future"
+        );
+        assert_eq!(
+            AuthError::LifetimeTooLong(24 * 3600).to_string(),
+            "token lifetime exceeds the maximum of 24h"
+        );
+        assert_eq!(
+            AuthError::LifetimeTooLong(90 * 60).to_string(),
+            "token lifetime exceeds the maximum of 90m"
+        );
+        assert_eq!(
+            AuthError::LifetimeTooLong(45).to_string(),
+            "token lifetime exceeds the maximum of 45s"
         );
     }
 }

@@ -1,32 +1,22 @@
 //! Outbound HTTP to identity providers.
 
-use std::time::Duration;
-
 use serde::de::DeserializeOwned;
 
-use crate::AuthError;
+use crate::{AuthError, OutboundPolicy, outbound_client};
 
-/// Responses from identity providers larger than this are refused.
-const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Responses from identity providers larger than this are refused (read as they stream in;
+/// a key set or discovery document is a few kilobytes).
+const MAX_BODY_BYTES: usize = 256 * 1024;
 
-/// Builds the HTTP client to use for every call to an identity provider.
-///
-/// Redirects are never followed: an authorization code or client secret
-/// must not be replayed to wherever a redirect points. Timeouts keep a slow
-/// provider from tying up request handlers.
+/// The HTTP client for identity providers under the development policy (loopback and `http`
+/// allowed); a server builds its own with [`outbound_client`] from its configuration.
 ///
 /// # Panics
 ///
 /// Only if the TLS backend cannot be initialised, exactly as
 /// `reqwest::Client::new` would.
 pub fn http_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(10))
-        .user_agent(concat!("keycare-auth/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .expect("the TLS backend initialises")
+    outbound_client(&OutboundPolicy::development())
 }
 
 /// Parses `raw` and insists on an `http` or `https` URL.

@@ -13,6 +13,7 @@ mod error;
 mod http;
 mod jwks;
 mod login;
+mod outbound;
 mod token;
 mod verifier;
 
@@ -23,5 +24,8 @@ pub use dev_issuer::{DEV_ISSUER_KEY_FILE, DEV_ISSUER_PATH, DevIssuer};
 pub use error::AuthError;
 pub use http::http_client;
 pub use login::{LoginStart, OidcEndpoints, discover, finish_login, start_login};
+pub use outbound::{OutboundPolicy, outbound_client};
 pub use token::{bearer_token, peek_issuer};
-pub use verifier::{IssuerSettings, VerifiedClaims, Verifier, VerifierOptions};
+pub use verifier::{
+    DEFAULT_MAX_TOKEN_LIFETIME, IssuerSettings, VerifiedClaims, Verifier, VerifierOptions,
+};

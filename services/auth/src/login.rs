@@ -123,7 +123,9 @@ pub fn start_login(
 /// tokens, verifies the ID token with `verifier` (audience = `client_id`)
 /// and checks its nonce.
 ///
-/// `http` must not follow redirects; use [`crate::http_client`].
+/// `http` must not follow redirects and must keep to the verifier's outbound policy; build it
+/// with [`crate::outbound_client`]. The token endpoint (named by the provider's discovery
+/// document) is checked against that policy before the code is sent there.
 #[allow(clippy::too_many_arguments)]
 pub async fn finish_login(
     http: &reqwest::Client,
@@ -137,11 +139,15 @@ pub async fn finish_login(
     pkce_verifier: &str,
     expected_nonce: &str,
 ) -> Result<VerifiedClaims, AuthError> {
+    let token_url = verifier
+        .outbound()
+        .check_url("token_endpoint", &endpoints.token_endpoint)
+        .map_err(|refused| {
+            tracing::warn!(issuer = %settings.issuer, %refused, "token endpoint refused by the outbound policy");
+            AuthError::TokenExchange(UNREACHABLE.into())
+        })?;
     let mut client = OidcClient::new(ClientId::new(client_id.to_owned()))
-        .set_token_uri(TokenUrl::from_url(http_url(
-            &endpoints.token_endpoint,
-            "the token endpoint",
-        )?))
+        .set_token_uri(TokenUrl::from_url(token_url))
         .set_redirect_uri(RedirectUrl::from_url(http_url(
             redirect_uri,
             "the redirect URI",
@@ -209,6 +215,9 @@ type OidcClient<HasTokenUrl = EndpointNotSet> = oauth2::Client<
     HasTokenUrl,
 >;
 
+/// What a browser is told when the token endpoint cannot be called, whatever the reason.
+const UNREACHABLE: &str = "the identity provider could not be reached";
+
 fn describe_token_error<E: std::error::Error + 'static>(
     err: RequestTokenError<E, BasicErrorResponse>,
 ) -> String {
@@ -216,7 +225,11 @@ fn describe_token_error<E: std::error::Error + 'static>(
         RequestTokenError::ServerResponse(response) => {
             format!("the identity provider refused the code: {response}")
         }
-        RequestTokenError::Request(err) => format!("request failed: {}", describe(&err)),
+        RequestTokenError::Request(err) => {
+            // What answered (or did not) at the endpoint is for operators, not the browser.
+            tracing::warn!(error = %describe(&err), "the token endpoint could not be reached");
+            UNREACHABLE.into()
+        }
         RequestTokenError::Parse(_, _) => "the token response could not be parsed".into(),
         RequestTokenError::Other(message) => message,
     }

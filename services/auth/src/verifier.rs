@@ -11,11 +11,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::jwks::{KeySet, Lookup};
-use crate::{AuthError, http, token};
+use crate::{AuthError, OutboundPolicy, http, token};
 
 /// Cached keys older than this are refreshed on next use, so a key the
 /// issuer withdraws stops being trusted even if no new `kid` ever appears.
 const KEYS_MAX_AGE: Duration = Duration::from_secs(15 * 60);
+
+/// The longest a token may be valid for, unless configured otherwise.
+pub const DEFAULT_MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Which issuer a gateway accepts tokens from, and for whom they must be meant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,18 +27,25 @@ pub struct IssuerSettings {
     pub issuer: String,
     /// Value the token's `aud` claim must contain.
     pub audience: String,
-    /// Where the issuer publishes its signing keys (http or https only).
+    /// Where the issuer publishes its signing keys, fetched only as
+    /// [`VerifierOptions::outbound`] allows.
     pub jwks_url: String,
 }
 
 /// Tuning for [`Verifier`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifierOptions {
-    /// Clock skew tolerated on `exp` and `nbf`, in seconds.
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
     pub leeway_secs: u64,
     /// Minimum time between two JWKS fetches for one issuer, so tokens with
     /// made-up `kid`s cannot turn the gateway into a load generator.
     pub min_refetch_interval: Duration,
+    /// The longest validity accepted: `exp` - `iat`, or `exp` - now for a token without `iat`.
+    /// A stolen token that lives for years is refused even if its issuer signed it.
+    pub max_token_lifetime: Duration,
+    /// Where keys may be fetched from. Build the verifier's HTTP client with
+    /// [`crate::outbound_client`] under the same policy, so names are checked once resolved.
+    pub outbound: OutboundPolicy,
 }
 
 impl Default for VerifierOptions {
@@ -43,6 +53,8 @@ impl Default for VerifierOptions {
         Self {
             leeway_secs: 30,
             min_refetch_interval: Duration::from_secs(5),
+            max_token_lifetime: DEFAULT_MAX_TOKEN_LIFETIME,
+            outbound: OutboundPolicy::development(),
         }
     }
 }
@@ -91,7 +103,7 @@ impl std::fmt::Debug for Verifier {
 
 impl Verifier {
     /// Creates a verifier that fetches keys with `http`
-    /// (build it with [`crate::http_client`]).
+    /// (build it with [`crate::outbound_client`] under `opts.outbound`).
     pub fn new(http: reqwest::Client, opts: VerifierOptions) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -100,6 +112,11 @@ impl Verifier {
                 caches: Mutex::new(HashMap::new()),
             }),
         }
+    }
+
+    /// The outbound policy keys are fetched under (and other calls to providers keep to).
+    pub fn outbound(&self) -> &OutboundPolicy {
+        &self.inner.opts.outbound
     }
 
     /// Verifies `token` as issued by `issuer`.
@@ -118,7 +135,7 @@ impl Verifier {
                 "the token uses unsupported critical header parameters".into(),
             ));
         }
-        let cache = self.cache_for(&issuer.jwks_url)?;
+        let cache = self.cache_for(&issuer.jwks_url);
         let key = self.key_for(&cache, header.kid.as_deref(), alg).await?;
 
         let mut validation = Validation::new(alg);
@@ -130,22 +147,38 @@ impl Verifier {
         validation.set_audience(&[&issuer.audience]);
         let data = jsonwebtoken::decode::<Map<String, Value>>(token, &key, &validation)
             .map_err(|err| map_jwt_error(err.kind(), alg))?;
+        self.check_lifetime(&data.claims)?;
         claims_from(data.claims, issuer)
     }
 
-    fn cache_for(&self, jwks_url: &str) -> Result<Arc<JwksCache>, AuthError> {
+    /// Refuses a token issued in the future, or valid for longer than the maximum. Runs after
+    /// the signature is checked, so that only the issuer's own claims are judged.
+    fn check_lifetime(&self, claims: &Map<String, Value>) -> Result<(), AuthError> {
+        let now = jsonwebtoken::get_current_timestamp();
+        let leeway = self.inner.opts.leeway_secs;
+        let exp = seconds(claims, "exp")?.unwrap_or(0);
+        let iat = seconds(claims, "iat")?;
+        if iat.is_some_and(|iat| iat > now.saturating_add(leeway)) {
+            return Err(AuthError::IssuedInFuture);
+        }
+        let max = self.inner.opts.max_token_lifetime.as_secs();
+        if exp.saturating_sub(iat.unwrap_or(now)) > max {
+            return Err(AuthError::LifetimeTooLong(max));
+        }
+        Ok(())
+    }
+
+    fn cache_for(&self, jwks_url: &str) -> Arc<JwksCache> {
         let mut caches = self
             .inner
             .caches
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if let Some(cache) = caches.get(jwks_url) {
-            return Ok(Arc::clone(cache));
-        }
-        let url = http::http_url(jwks_url, "the JWKS URL")?;
-        let cache = Arc::new(JwksCache::new(url));
-        caches.insert(jwks_url.to_owned(), Arc::clone(&cache));
-        Ok(cache)
+        Arc::clone(
+            caches
+                .entry(jwks_url.to_owned())
+                .or_insert_with(|| Arc::new(JwksCache::new(jwks_url.to_owned()))),
+        )
     }
 
     /// Finds the key for a token, refetching the JWKS (rate-limited, single
@@ -172,6 +205,7 @@ impl Verifier {
             .refresh(
                 attempts_seen,
                 &self.inner.http,
+                &self.inner.opts.outbound,
                 self.inner.opts.min_refetch_interval,
             )
             .await;
@@ -278,6 +312,22 @@ fn claims_from(
     })
 }
 
+/// A NumericDate claim as whole seconds (fractions dropped, negative as zero), if present.
+fn seconds(claims: &Map<String, Value>, name: &str) -> Result<Option<u64>, AuthError> {
+    match claims.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => match n.as_u64().or_else(|| n.as_f64().map(|f| f as u64)) {
+            Some(secs) => Ok(Some(secs)),
+            None => Err(AuthError::Malformed(format!(
+                "the {name} claim has an invalid format"
+            ))),
+        },
+        Some(_) => Err(AuthError::Malformed(format!(
+            "the {name} claim has an invalid format"
+        ))),
+    }
+}
+
 fn optional_string(
     claims: &mut Map<String, Value>,
     name: &str,
@@ -293,7 +343,8 @@ fn optional_string(
 
 /// The cached keys of one JWKS URL.
 struct JwksCache {
-    url: url::Url,
+    /// As configured: checked against the outbound policy at every fetch.
+    url: String,
     current: RwLock<Snapshot>,
     /// Incremented after every fetch attempt; lets waiters see that someone
     /// else fetched while they queued, so they do not fetch again.
@@ -327,7 +378,7 @@ struct Refreshed {
 }
 
 impl JwksCache {
-    fn new(url: url::Url) -> Self {
+    fn new(url: String) -> Self {
         Self {
             url,
             current: RwLock::new(Snapshot::default()),
@@ -347,6 +398,7 @@ impl JwksCache {
         &self,
         attempts_seen: u64,
         http: &reqwest::Client,
+        outbound: &OutboundPolicy,
         min_interval: Duration,
     ) -> Refreshed {
         let mut state = self.refresh.lock().await;
@@ -373,9 +425,12 @@ impl JwksCache {
         }
 
         state.last_attempt = Some(Instant::now());
-        let fetched = http::get_json::<Value>(http, self.url.clone())
-            .await
-            .and_then(|doc| KeySet::from_jwks(&doc));
+        let fetched = match outbound.check_url("jwksUrl", &self.url) {
+            Ok(url) => http::get_json::<Value>(http, url)
+                .await
+                .and_then(|doc| KeySet::from_jwks(&doc)),
+            Err(refused) => Err(format!("refused by the outbound policy: {refused}")),
+        };
         self.attempts.fetch_add(1, Ordering::AcqRel);
         match fetched {
             Ok(keys) => {
@@ -428,5 +483,7 @@ mod tests {
         let opts = VerifierOptions::default();
         assert_eq!(opts.leeway_secs, 30);
         assert_eq!(opts.min_refetch_interval, Duration::from_secs(5));
+        assert_eq!(opts.max_token_lifetime, Duration::from_secs(86_400));
+        assert_eq!(opts.outbound, OutboundPolicy::development());
     }
 }

@@ -7,7 +7,36 @@ use keycare_entity as e;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
+use std::sync::Arc;
 use uuid::Uuid;
+
+/// The deployment's rule for the addresses the gateway may call (API.md, "Production": https
+/// to public addresses unless allowed). The gateway makes it from its configuration
+/// (`keycare_auth::OutboundPolicy`); the domain knows which settings are such addresses.
+/// `Err` ends a sentence about the setting, such as "must use https".
+#[derive(Clone)]
+pub struct OutboundRule(Arc<UrlCheck>);
+
+/// A check of one URL: `Err` says why the gateway may not call it.
+type UrlCheck = dyn Fn(&url::Url) -> Result<(), String> + Send + Sync;
+
+impl OutboundRule {
+    /// A rule from a check of one URL.
+    pub fn new(check: impl Fn(&url::Url) -> Result<(), String> + Send + Sync + 'static) -> Self {
+        OutboundRule(Arc::new(check))
+    }
+
+    /// Whether the gateway may call `url`, and if not why.
+    pub fn check(&self, url: &url::Url) -> Result<(), String> {
+        (self.0)(url)
+    }
+}
+
+impl std::fmt::Debug for OutboundRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OutboundRule")
+    }
+}
 
 /// The council's identity providers, oldest first (tenant_admin only).
 pub async fn list(req: &Request) -> DomainResult<Vec<e::identity_provider::Model>> {
@@ -29,10 +58,14 @@ pub struct ProviderSettings {
     pub client_id: Option<String>,
 }
 
-fn http_url(field: &str, value: &str) -> DomainResult<String> {
+/// An address the gateway will call: an http(s) URL the outbound rule allows.
+fn outbound_url(field: &str, value: &str, outbound: &OutboundRule) -> DomainResult<String> {
     let value = value.trim();
     match url::Url::parse(value) {
         Ok(u) if matches!(u.scheme(), "https" | "http") && u.host_str().is_some() => {
+            outbound
+                .check(&u)
+                .map_err(|reason| DomainError::bad_input(field, reason))?;
             Ok(value.trim_end_matches('/').to_owned())
         }
         _ => Err(DomainError::bad_input(
@@ -57,13 +90,16 @@ fn text(field: &str, value: &str, max: usize) -> DomainResult<String> {
 }
 
 /// Adds the council's provider for an issuer, or changes the one it has (tenant_admin only).
+/// The issuer (where discovery is fetched) and the JWKS URL are addresses the gateway calls,
+/// so each must keep to the `outbound` rule.
 pub async fn configure(
     req: &Request,
     input: ProviderSettings,
+    outbound: &OutboundRule,
 ) -> DomainResult<e::identity_provider::Model> {
     req.require_tenant(Kind::IdentityProviders, Action::Write)?;
-    let issuer = http_url("issuer", &input.issuer)?;
-    let jwks_url = http_url("jwksUrl", &input.jwks_url)?;
+    let issuer = outbound_url("issuer", &input.issuer, outbound)?;
+    let jwks_url = outbound_url("jwksUrl", &input.jwks_url, outbound)?;
     let audience = text("audience", &input.audience, 200)?;
     let client_id = match input.client_id.as_deref().map(str::trim) {
         None | Some("") => None,

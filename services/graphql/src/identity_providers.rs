@@ -5,7 +5,7 @@ use crate::ids::global_id;
 use crate::request::request;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use keycare_domain::identity_providers::{self, ProviderSettings};
+use keycare_domain::identity_providers::{self, OutboundRule, ProviderSettings};
 use keycare_entity::identity_provider::Model;
 
 /// An OpenID Connect issuer the council trusts for sign-in.
@@ -84,12 +84,15 @@ pub struct IdentityProviderMutation;
 #[Object]
 impl IdentityProviderMutation {
     /// Trusts an issuer for the council, or changes its settings (tenant administrators only).
+    /// The issuer and JWKS URL must be https on public addresses unless the deployment allows
+    /// otherwise; a URL that is not answers BAD_USER_INPUT naming the field.
     async fn configure_identity_provider(
         &self,
         ctx: &Context<'_>,
         input: ConfigureIdentityProviderInput,
     ) -> Result<ConfigureIdentityProviderPayload> {
         let req = request(ctx)?;
+        let outbound = ctx.data::<OutboundRule>()?;
         let saved = identity_providers::configure(
             req,
             ProviderSettings {
@@ -98,6 +101,7 @@ impl IdentityProviderMutation {
                 jwks_url: input.jwks_url,
                 client_id: input.client_id,
             },
+            outbound,
         )
         .await
         .map_err(gql)?;

@@ -72,6 +72,9 @@ pub struct SchemaDeps {
     pub introspection: bool,
     /// Whether validation errors suggest names ("did you mean ...").
     pub suggestions: bool,
+    /// Which addresses the gateway may call: identity-provider URLs are checked against it
+    /// when saved (the configuration's outbound policy).
+    pub outbound: keycare_domain::identity_providers::OutboundRule,
 }
 
 /// Depth and complexity limits per operation (API.md: limits).
@@ -85,6 +88,7 @@ pub fn build_schema(deps: SchemaDeps) -> KeyCareSchema {
     // stay as a second line, for documents that reach the schema some other way.
     let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription)
         .data(deps.db)
+        .data(deps.outbound)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_directives(crate::cost::Limits::default().max_directives as usize);

@@ -34,14 +34,11 @@ struct Directory {
 }
 
 impl Authenticator {
-    pub fn new(db: DatabaseConnection, development: bool, refetch_interval: Duration) -> Self {
-        let opts = VerifierOptions {
-            min_refetch_interval: refetch_interval,
-            ..VerifierOptions::default()
-        };
+    /// `opts` carries the refetch interval, maximum token lifetime and outbound policy.
+    pub fn new(db: DatabaseConnection, development: bool, opts: VerifierOptions) -> Self {
         Authenticator {
             db,
-            verifier: Verifier::new(keycare_auth::http_client(), opts),
+            verifier: Verifier::new(keycare_auth::outbound_client(&opts.outbound), opts),
             development,
             directory: Arc::new(RwLock::new(Directory {
                 providers: Vec::new(),

@@ -32,6 +32,8 @@ struct FileConfig {
     dev_issuer: Option<bool>,
     max_connections: Option<u32>,
     limits: Option<crate::limits::LimitsFile>,
+    outbound_allow: Option<Vec<String>>,
+    max_token_lifetime_secs: Option<u64>,
 }
 
 impl Config {
@@ -50,6 +52,8 @@ impl Config {
             policy_dir: None,
             telemetry: None,
             limits: crate::limits::Limits::defaults(true),
+            outbound: keycare_auth::OutboundPolicy::development(),
+            max_token_lifetime: keycare_auth::DEFAULT_MAX_TOKEN_LIFETIME,
         }
     }
 }
@@ -82,6 +86,11 @@ pub struct Config {
     pub telemetry: Option<Telemetry>,
     /// Cost, time, size and rate limits, and the production switches.
     pub limits: crate::limits::Limits,
+    /// Which addresses identity providers may be called at: https to public addresses, plus
+    /// `outbound_allow`; development also allows http and loopback.
+    pub outbound: keycare_auth::OutboundPolicy,
+    /// The longest a bearer token may be valid for.
+    pub max_token_lifetime: std::time::Duration,
 }
 
 /// The OpenTelemetry trace exporter (OTLP over HTTP, protobuf), set by OpenTelemetry's own
@@ -213,8 +222,12 @@ impl Config {
             .limits
             .unwrap_or_default()
             .resolve(environment == Environment::Development)?;
+        let outbound = outbound(environment, file.outbound_allow)?;
+        let max_token_lifetime = max_token_lifetime(file.max_token_lifetime_secs)?;
         Ok(Config {
             limits,
+            outbound,
+            max_token_lifetime,
             telemetry: telemetry()?,
             policy_dir: env("KEYCARE_POLICY_DIR").map(PathBuf::from),
             jwks_refetch_interval,
@@ -268,10 +281,89 @@ fn telemetry() -> anyhow::Result<Option<Telemetry>> {
     }))
 }
 
+/// The outbound policy: `KEYCARE_OUTBOUND_ALLOW` (comma-separated ranges) or the file's
+/// `outbound_allow` list names private ranges identity providers may be called at.
+fn outbound(
+    environment: Environment,
+    file: Option<Vec<String>>,
+) -> anyhow::Result<keycare_auth::OutboundPolicy> {
+    use keycare_auth::OutboundPolicy;
+    let list = env("KEYCARE_OUTBOUND_ALLOW").or_else(|| file.map(|l| l.join(",")));
+    let allowed = OutboundPolicy::parse_ranges(list.as_deref().unwrap_or(""))
+        .map_err(|e| anyhow!("setting outbound_allow (KEYCARE_OUTBOUND_ALLOW): {e}"))?;
+    Ok(match environment {
+        Environment::Development => OutboundPolicy::development().also_allowing(allowed),
+        Environment::Production => OutboundPolicy::production(allowed),
+    })
+}
+
+/// `KEYCARE_MAX_TOKEN_LIFETIME_SECS` or the file's `max_token_lifetime_secs`; 24 hours.
+fn max_token_lifetime(file: Option<u64>) -> anyhow::Result<std::time::Duration> {
+    let secs = match env("KEYCARE_MAX_TOKEN_LIFETIME_SECS") {
+        Some(v) => v.parse().map_err(|_| {
+            anyhow!("setting max_token_lifetime_secs (KEYCARE_MAX_TOKEN_LIFETIME_SECS): {v:?} is not a number of seconds")
+        })?,
+        None => file.unwrap_or(keycare_auth::DEFAULT_MAX_TOKEN_LIFETIME.as_secs()),
+    };
+    if secs == 0 {
+        bail!("setting max_token_lifetime_secs must be at least 1");
+    }
+    Ok(std::time::Duration::from_secs(secs))
+}
+
 fn parse_bool(name: &str, v: &str) -> anyhow::Result<bool> {
     match v {
         "1" | "true" | "yes" | "on" => Ok(true),
         "0" | "false" | "no" | "off" => Ok(false),
         _ => bail!("setting {name}: {v:?} is not true or false"),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod outbound_tests {
+    use super::*;
+
+    fn load(toml: &str) -> anyhow::Result<Config> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keycare.toml");
+        std::fs::write(&path, toml).unwrap();
+        let overrides = Overrides {
+            config: Some(path),
+            ..Overrides::default()
+        };
+        Config::load(&overrides, &ServeOverrides::default())
+    }
+
+    #[test]
+    fn outbound_allow_and_max_token_lifetime_from_the_file() {
+        let config = load(
+            "environment = \"production\"\noutbound_allow = [\"10.20.0.0/16\", \"192.168.1.7\"]\nmax_token_lifetime_secs = 3600\n",
+        )
+        .unwrap();
+        assert!(!config.outbound.allow_http);
+        assert!(config.outbound.allows_ip("10.20.1.2".parse().unwrap()));
+        assert!(!config.outbound.allows_ip("127.0.0.1".parse().unwrap()));
+        assert_eq!(config.max_token_lifetime.as_secs(), 3600);
+
+        let development = load("").unwrap();
+        assert_eq!(
+            development.outbound,
+            keycare_auth::OutboundPolicy::development()
+        );
+        assert_eq!(development.max_token_lifetime.as_secs(), 86_400);
+    }
+
+    #[test]
+    fn bad_outbound_settings_are_named() {
+        let err = load("outbound_allow = [\"intranet\"]")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("outbound_allow") && err.contains("intranet"),
+            "{err}"
+        );
+        let err = load("max_token_lifetime_secs = 0").unwrap_err().to_string();
+        assert!(err.contains("max_token_lifetime_secs"), "{err}");
     }
 }

@@ -553,6 +553,10 @@ pub async fn start(config: Config, demo: bool) -> anyhow::Result<Running> {
         traced: config.telemetry.is_some(),
         introspection: limits.introspection,
         suggestions: limits.suggestions,
+        outbound: {
+            let policy = config.outbound.clone();
+            keycare_domain::identity_providers::OutboundRule::new(move |url| policy.check(url))
+        },
     });
     let persisted = Persisted::load(
         limits.operations == Operations::Safelist,
@@ -562,13 +566,18 @@ pub async fn start(config: Config, demo: bool) -> anyhow::Result<Running> {
     let auth = Authenticator::new(
         db.clone(),
         dev_issuer.is_some(),
-        config.jwks_refetch_interval,
+        keycare_auth::VerifierOptions {
+            min_refetch_interval: config.jwks_refetch_interval,
+            max_token_lifetime: config.max_token_lifetime,
+            outbound: config.outbound.clone(),
+            ..keycare_auth::VerifierOptions::default()
+        },
     );
     let state = AppState {
         db: db.clone(),
         schema,
         auth,
-        http: keycare_auth::http_client(),
+        http: keycare_auth::outbound_client(&config.outbound),
         public_url: public_url.clone(),
         policy,
         metrics,

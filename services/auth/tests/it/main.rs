@@ -5,6 +5,7 @@
 mod bearer;
 mod dev_issuer;
 mod login;
+mod outbound;
 mod rotation;
 mod verify;
 
@@ -24,6 +25,11 @@ pub fn verifier(min_refetch_interval: Duration) -> Verifier {
             ..VerifierOptions::default()
         },
     )
+}
+
+/// A verifier with these options and an HTTP client under their outbound policy.
+pub fn verifier_with(opts: VerifierOptions) -> Verifier {
+    Verifier::new(keycare_auth::outbound_client(&opts.outbound), opts)
 }
 
 /// Seconds since the Unix epoch.

@@ -360,8 +360,125 @@ async fn unreachable_or_invalid_jwks_url() {
     };
     assert!(matches!(
         verifier.verify(&token, &file).await,
-        Err(AuthError::Config(_))
+        Err(AuthError::JwksUnavailable(msg)) if msg.contains("must be an http(s) URL")
     ));
+}
+
+/// Item 7 of issue 10: a token is judged by its own dates too, not only by `exp`.
+#[tokio::test]
+async fn tokens_issued_in_the_future_or_living_too_long_are_refused() {
+    let idp = TestOidcProvider::start().await;
+    let verifier = verifier(Duration::from_millis(50));
+    let settings = idp.settings(AUDIENCE);
+    let base = idp.default_claims("hana", AUDIENCE);
+    let hour = 3600;
+    let day = 24 * hour;
+    let future = "token issued in the future";
+    let too_long = "token lifetime exceeds the maximum of 24h";
+    let cases: [(&str, Value, Option<&str>); 9] = [
+        ("now, for five minutes", base.clone(), None),
+        (
+            "issued within the leeway ahead",
+            with(base.clone(), "iat", json!(now() + 10)),
+            None,
+        ),
+        (
+            "issued an hour ahead",
+            with(base.clone(), "iat", json!(now() + hour)),
+            Some(future),
+        ),
+        (
+            "issued a day ahead",
+            with(
+                with(base.clone(), "iat", json!(now() + day)),
+                "exp",
+                json!(now() + day + 300),
+            ),
+            Some(future),
+        ),
+        (
+            "exactly 24 hours",
+            with(
+                base.clone(),
+                "exp",
+                json!(base["iat"].as_i64().unwrap() + day),
+            ),
+            None,
+        ),
+        (
+            "ten years",
+            with(base.clone(), "exp", json!(now() + 3650 * day)),
+            Some(too_long),
+        ),
+        (
+            "issued two days ago, still unexpired",
+            with(base.clone(), "iat", json!(now() - 2 * day)),
+            Some(too_long),
+        ),
+        (
+            "no iat, expiring in an hour",
+            with(without(base.clone(), "iat"), "exp", json!(now() + hour)),
+            None,
+        ),
+        (
+            "no iat, expiring in 25 hours",
+            with(
+                without(base.clone(), "iat"),
+                "exp",
+                json!(now() + 25 * hour),
+            ),
+            Some(too_long),
+        ),
+    ];
+    for (case, claims, refusal) in cases {
+        let token = idp.mint(claims, MintOptions::default());
+        let got = verifier.verify(&token, &settings).await;
+        match refusal {
+            None => assert!(got.is_ok(), "{case}: {got:?}"),
+            Some(message) => {
+                let err = got.expect_err(case);
+                assert_eq!(err.to_string(), message, "{case}");
+                assert_eq!(err.code(), "UNAUTHENTICATED", "{case}");
+            }
+        }
+    }
+
+    let bad_iat = idp.mint(
+        with(base, "iat", json!("yesterday")),
+        MintOptions::default(),
+    );
+    assert!(matches!(
+        verifier.verify(&bad_iat, &settings).await,
+        Err(AuthError::Malformed(msg)) if msg.contains("iat")
+    ));
+}
+
+#[tokio::test]
+async fn the_maximum_lifetime_is_configurable() {
+    let idp = TestOidcProvider::start().await;
+    let verifier = crate::verifier_with(keycare_auth::VerifierOptions {
+        max_token_lifetime: Duration::from_secs(10 * 60),
+        ..keycare_auth::VerifierOptions::default()
+    });
+    let settings = idp.settings(AUDIENCE);
+    let base = idp.default_claims("ida", AUDIENCE);
+    let ok = idp.mint(
+        with(base.clone(), "exp", json!(now() + 9 * 60)),
+        MintOptions::default(),
+    );
+    assert!(verifier.verify(&ok, &settings).await.is_ok());
+    let long = idp.mint(
+        with(base, "exp", json!(now() + 11 * 60)),
+        MintOptions::default(),
+    );
+    assert_eq!(
+        verifier.verify(&long, &settings).await,
+        Err(AuthError::LifetimeTooLong(600))
+    );
+    assert_eq!(
+        AuthError::LifetimeTooLong(600).to_string(),
+        "token lifetime exceeds the maximum of 10m"
+    );
 }
 
 #[tokio::test]

@@ -102,3 +102,140 @@ async fn bad_settings_are_refused_naming_the_field() {
     }
     app.stop().await;
 }
+
+/// Issue 10 item 6: identity-provider URLs are addresses the gateway calls, so a tenant
+/// administrator cannot point them at the gateway's own network.
+#[tokio::test]
+async fn urls_outside_the_outbound_policy_are_refused_naming_the_field() {
+    // A production policy allowing one address, the gateway's own, where the in-process
+    // development issuer signs the administrator in; http stays on only for that issuer.
+    let app = DemoApp::spawn_with(|config| {
+        config.outbound = keycare_auth::OutboundPolicy {
+            allow_http: true,
+            ..keycare_auth::OutboundPolicy::production(
+                keycare_auth::OutboundPolicy::parse_ranges("127.0.0.1").unwrap(),
+            )
+        }
+    })
+    .await;
+    let private = "must not point to a loopback, private, link-local or reserved address";
+    let cases = [
+        ("jwksUrl", "https://127.0.0.2/keys", private),
+        ("jwksUrl", "https://[::1]:8443/keys", private),
+        (
+            "jwksUrl",
+            "https://169.254.169.254/latest/meta-data/",
+            private,
+        ),
+        ("jwksUrl", "https://10.0.0.7/keys", private),
+        ("jwksUrl", "https://192.168.1.1/keys", private),
+        ("issuer", "https://172.16.0.1/realms/council", private),
+        (
+            "jwksUrl",
+            "https://admin:secret@login.example.gov.uk/keys",
+            "must not carry a user name or password",
+        ),
+    ];
+    for (field, url, message) in cases {
+        let mut input = json!({
+            "issuer": "https://login.example.gov.uk/council",
+            "audience": "api://keycare",
+            "jwksUrl": "https://login.example.gov.uk/council/keys",
+        });
+        input[field] = json!(url);
+        let (_, body) = app.gql(ADMIN, CONFIGURE, json!({ "input": input })).await;
+        assert_eq!(code(&body), Some("BAD_USER_INPUT"), "{url}: {body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["field"], field,
+            "{url}: {body}"
+        );
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains(message),
+            "{url}: {body}"
+        );
+    }
+    // Nothing was saved; a public https provider still is.
+    let (_, body) = app.gql(ADMIN, LIST, json!({})).await;
+    assert_eq!(
+        body["data"]["identityProviders"].as_array().unwrap().len(),
+        1,
+        "{body}"
+    );
+    let input = json!({"input": {
+        "issuer": "https://login.example.gov.uk/council",
+        "audience": "api://keycare", "jwksUrl": "https://login.example.gov.uk/council/keys"
+    }});
+    let (_, body) = app.gql(ADMIN, CONFIGURE, input).await;
+    assert!(body["errors"].is_null(), "{body}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn development_allows_loopback_but_not_the_private_network() {
+    let app = DemoApp::spawn().await;
+    let input = json!({"input": {
+        "issuer": "http://127.0.0.1:9/council", "audience": "a", "jwksUrl": "http://10.1.2.3/keys"
+    }});
+    let (_, body) = app.gql(ADMIN, CONFIGURE, input).await;
+    assert_eq!(code(&body), Some("BAD_USER_INPUT"), "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["field"], "jwksUrl",
+        "{body}"
+    );
+    let input = json!({"input": {
+        "issuer": "http://127.0.0.1:9/council", "audience": "a", "jwksUrl": "http://127.0.0.1:9/keys"
+    }});
+    let (_, body) = app.gql(ADMIN, CONFIGURE, input).await;
+    assert!(body["errors"].is_null(), "{body}");
+    app.stop().await;
+}
+
+/// The blind SSRF's oracle is gone: an anonymous caller whose token names an issuer makes the
+/// gateway fetch its keys, and whatever answered there (here: nothing), it learns only that
+/// the token could not be verified.
+#[tokio::test]
+async fn a_failed_key_fetch_tells_an_anonymous_caller_nothing() {
+    let app = DemoApp::spawn().await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let issuer = format!("http://{closed}/council");
+    let input = json!({"input": {
+        "issuer": issuer, "audience": "keycare", "jwksUrl": format!("http://{closed}/keys")
+    }});
+    let (_, body) = app.gql(ADMIN, CONFIGURE, input).await;
+    assert!(body["errors"].is_null(), "{body}");
+    // The directory of issuers is reloaded at most every 5 s.
+    tokio::time::sleep(std::time::Duration::from_millis(5_200)).await;
+
+    use base64::Engine;
+    let b64 = |v: serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let forged = format!(
+        "{}.{}.{}",
+        b64(json!({"alg": "RS256", "kid": "k1"})),
+        b64(json!({"iss": issuer, "sub": "x", "aud": "keycare", "exp": 4_000_000_000u64})),
+        b64(json!("not a signature")),
+    );
+    let res = app
+        .http
+        .post(format!("{}/graphql", app.base))
+        .bearer_auth(forged)
+        .json(&json!({ "query": "{ me { email } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(code(&body), Some("UNAUTHENTICATED"), "{body}");
+    assert_eq!(
+        body["errors"][0]["message"], "token could not be verified",
+        "{body}"
+    );
+    app.stop().await;
+}

@@ -15,16 +15,11 @@ const START_DEADLINE: Duration = Duration::from_secs(60);
 pub fn keycare(dir: &Path) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.current_dir(dir);
+    // Every setting of the gateway (`KEYCARE_*`), and the exporter's.
+    for (var, _) in std::env::vars().filter(|(k, _)| k.starts_with("KEYCARE_")) {
+        cmd.env_remove(var);
+    }
     for var in [
-        "KEYCARE_DATABASE_URL",
-        "KEYCARE_DATA_DIR",
-        "KEYCARE_CONFIG",
-        "KEYCARE_ADDR",
-        "KEYCARE_PUBLIC_URL",
-        "KEYCARE_ENVIRONMENT",
-        "KEYCARE_DEV_ISSUER",
-        "KEYCARE_MAX_CONNECTIONS",
-        "KEYCARE_LOG",
         "OTEL_EXPORTER_OTLP_ENDPOINT",
         "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
         "OTEL_EXPORTER_OTLP_PROTOCOL",
