@@ -523,3 +523,85 @@ async fn nul_characters_and_long_searches_are_bad_input() {
     assert_eq!(code(&body), Some("BAD_USER_INPUT"), "{body}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_shutdown_under_write_load_keeps_every_acknowledged_write() {
+    use base64::Engine;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let mut app =
+        DemoApp::spawn_with(|c| c.limits.shutdown_grace = Duration::from_secs(3)).await;
+    let (_, body) = app
+        .gql(
+            KEYCARER,
+            "{ children(filter: { myKeyChildren: true }) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    let child = body["data"]["children"]["edges"][0]["node"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let write = "mutation($child: ID!, $now: DateTime!, $text: String!) { writeDailyLog(input: { childId: $child, occurredAt: $now, text: $text, categories: [\"routine\"] }) { dailyLog { id } } }";
+    // Four writers, each writing until the gateway stops answering (at most 200 each).
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let (http, base, token, child) =
+                (app.http.clone(), app.base.clone(), app.token(KEYCARER), child.clone());
+            tokio::spawn(async move {
+                let mut acknowledged = Vec::new();
+                for i in 0..200 {
+                    let vars = json!({ "child": child, "now": chrono::Utc::now().to_rfc3339(), "text": format!("writer {w} log {i}") });
+                    let sent = http
+                        .post(format!("{base}/graphql"))
+                        .bearer_auth(&token)
+                        .json(&json!({ "query": write, "variables": vars }))
+                        .send()
+                        .await;
+                    let Ok(res) = sent else { break };
+                    let Ok(body) = res.json::<Value>().await else {
+                        break;
+                    };
+                    match body["data"]["writeDailyLog"]["dailyLog"]["id"].as_str() {
+                        Some(id) => acknowledged.push(id.to_owned()),
+                        None if code(&body) == Some("RATE_LIMITED") => {
+                            tokio::time::sleep(Duration::from_millis(200)).await;
+                        }
+                        None => break,
+                    }
+                }
+                acknowledged
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let started = Instant::now();
+    let outcome = app.shut_down().await;
+    let took = started.elapsed();
+    println!("shutdown under write load took {} ms: {outcome:?}", took.as_millis());
+    assert!(took < Duration::from_secs(6), "nothing hangs past the grace period");
+    let mut acknowledged = Vec::new();
+    for w in writers {
+        acknowledged.extend(w.await.unwrap());
+    }
+    assert!(!acknowledged.is_empty(), "some writes were acknowledged");
+    let ids: Vec<uuid::Uuid> = acknowledged
+        .iter()
+        .map(|g| {
+            let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(g)
+                .unwrap();
+            let text = String::from_utf8(raw).unwrap();
+            text.rsplit(':').next().unwrap().parse().unwrap()
+        })
+        .collect();
+    let db = keycare_domain::db::connect(crate::demo_app::database_url(&app), 1)
+        .await
+        .unwrap();
+    let found = keycare_entity::daily_log::Entity::find()
+        .filter(keycare_entity::daily_log::Column::Id.is_in(ids.clone()))
+        .all(&db)
+        .await
+        .unwrap();
+    println!("{} writes acknowledged, {} found", ids.len(), found.len());
+    assert_eq!(found.len(), ids.len(), "every acknowledged write is kept");
+}

@@ -84,6 +84,15 @@ impl DemoApp {
         (res.status().as_u16(), res.json().await.unwrap())
     }
 
+    /// Stops the gateway (its shutdown grace period applies) and keeps the database, so
+    /// that what it acknowledged can be checked; the outcome of the shutdown.
+    pub async fn shut_down(&mut self) -> anyhow::Result<()> {
+        match self.running.take() {
+            Some(r) => r.stop().await,
+            None => Ok(()),
+        }
+    }
+
     pub async fn stop(mut self) {
         if let Some(r) = self.running.take() {
             r.stop().await.unwrap();
