@@ -299,6 +299,36 @@ pub async fn set_tenant<C: ConnectionTrait>(conn: &C, tenant_id: Uuid) -> Result
     Ok(())
 }
 
+/// On PostgreSQL, why the connection's login may not serve requests in production: it is a
+/// superuser, may bypass row-level security, or owns the tables (and so could change the
+/// schema or the access log). `None` when it is a plain login (or on SQLite).
+pub async fn too_privileged(db: &DatabaseConnection) -> Result<Option<String>, DbErr> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(None);
+    }
+    let row = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT session_user::text AS login, r.rolsuper AS superuser, r.rolbypassrls AS bypass,
+                    EXISTS (SELECT 1 FROM pg_tables t WHERE t.schemaname = current_schema()
+                            AND pg_has_role(session_user, t.tableowner, 'USAGE')) AS owner
+               FROM pg_roles r WHERE r.rolname = session_user",
+        ))
+        .await?
+        .ok_or_else(|| DbErr::Custom("the session's role is not in pg_roles".into()))?;
+    let login: String = row.try_get("", "login")?;
+    let why = if row.try_get::<bool>("", "superuser")? {
+        Some(format!("{login} (a superuser)"))
+    } else if row.try_get::<bool>("", "bypass")? {
+        Some(format!("{login} (which bypasses row-level security)"))
+    } else if row.try_get::<bool>("", "owner")? {
+        Some(format!("{login} (the owner of the tables)"))
+    } else {
+        None
+    };
+    Ok(why)
+}
+
 /// True when the database answers a trivial query.
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.ping().await.is_ok()

@@ -59,7 +59,11 @@ pub struct ProviderSettings {
 }
 
 /// An address the gateway will call: an http(s) URL the outbound rule allows.
-fn outbound_url(field: &str, value: &str, outbound: &OutboundRule) -> DomainResult<String> {
+pub(crate) fn outbound_url(
+    field: &str,
+    value: &str,
+    outbound: &OutboundRule,
+) -> DomainResult<String> {
     let value = value.trim();
     match url::Url::parse(value) {
         Ok(u) if matches!(u.scheme(), "https" | "http") && u.host_str().is_some() => {
@@ -75,7 +79,7 @@ fn outbound_url(field: &str, value: &str, outbound: &OutboundRule) -> DomainResu
     }
 }
 
-fn text(field: &str, value: &str, max: usize) -> DomainResult<String> {
+pub(crate) fn text(field: &str, value: &str, max: usize) -> DomainResult<String> {
     let value = value.trim();
     if value.is_empty() {
         return Err(DomainError::bad_input(field, "must not be empty"));

@@ -21,6 +21,7 @@ pub mod identity_providers;
 pub mod key_sessions;
 pub mod missing;
 pub mod monthly_summaries;
+pub mod onboarding;
 pub mod pages;
 pub mod people;
 pub mod placements;

@@ -32,6 +32,15 @@ pub enum Command {
         /// development or production [default: development]
         #[arg(long)]
         environment: Option<String>,
+        /// Apply pending migrations first (development only; --demo implies it). Without it
+        /// the gateway refuses to start while a migration is pending.
+        #[arg(long)]
+        migrate: bool,
+    },
+    /// Councils (tenants): onboarding, as the platform operator (the tables' owner).
+    Tenant {
+        #[command(subcommand)]
+        action: TenantAction,
     },
     /// Schema migrations.
     Migrate {
@@ -69,6 +78,48 @@ pub enum Command {
 pub enum AuditAction {
     /// Check every council's hash chain; name the first broken link (exit status 1 if any).
     Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TenantAction {
+    /// Create a council with its identity provider and first tenant administrator
+    /// (answers "unchanged" when exactly that exists; refuses a taken slug that differs).
+    Create {
+        /// The council's name, e.g. "Northshire County Council".
+        #[arg(long)]
+        name: String,
+        /// Its short name in URLs (sign-in: /auth/SLUG/login), e.g. northshire.
+        #[arg(long)]
+        slug: String,
+        /// Its OpenID provider's issuer (the `iss` of its tokens).
+        #[arg(long)]
+        issuer: String,
+        /// The audience (`aud`) of its tokens for KeyCare.
+        #[arg(long)]
+        audience: String,
+        /// Where the provider publishes its keys.
+        #[arg(long)]
+        jwks_url: String,
+        /// The OAuth client id for browser sign-in (optional).
+        #[arg(long)]
+        client_id: Option<String>,
+        /// The first tenant administrator's `sub` at that provider.
+        #[arg(long)]
+        admin_subject: String,
+        /// The first tenant administrator's email.
+        #[arg(long)]
+        admin_email: String,
+        /// The first tenant administrator's name [default: their email].
+        #[arg(long)]
+        admin_name: Option<String>,
+    },
+    /// List every council.
+    List,
+    /// Show one council: its identity providers, administrators and size.
+    Show {
+        /// The council's slug.
+        slug: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -116,6 +167,130 @@ pub enum SeedWhat {
     },
 }
 
+/// Refuses to go on while a migration is pending (onboarding is not the moment to change
+/// the schema).
+async fn require_migrated(db: &DatabaseConnection) -> anyhow::Result<()> {
+    let pending = keycare_migration::pending_names(db).await.context(
+        "reading the migration table: has `keycare migrate up` been run on this database?",
+    )?;
+    if !pending.is_empty() {
+        bail!(
+            "{} migration(s) pending ({}): run `keycare migrate up` first",
+            pending.len(),
+            pending.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn print_council(c: &keycare_domain::onboarding::Council) {
+    println!("{} ({})", c.name, c.slug);
+    println!("  id:        {}", c.id);
+    println!("  created:   {}", c.created_at.format("%Y-%m-%d %H:%M UTC"));
+    println!("  homes:     {}, users: {}", c.homes, c.users);
+    for p in &c.providers {
+        println!(
+            "  provider:  {} (audience {}, keys {}{})",
+            p.issuer,
+            p.audience,
+            p.jwks_url,
+            p.client_id
+                .as_deref()
+                .map(|id| format!(", browser client {id}"))
+                .unwrap_or_default()
+        );
+    }
+    for (name, email, issuer, subject) in &c.administrators {
+        println!("  admin:     {name} <{email}> ({issuer} sub {subject})");
+    }
+}
+
+/// `keycare tenant ...`, on the owner's connection.
+async fn tenant(
+    config: &Config,
+    db: &DatabaseConnection,
+    action: TenantAction,
+) -> anyhow::Result<()> {
+    use keycare_domain::onboarding::{self, NewCouncil, Onboarded};
+    let owner_hint = |e: keycare_domain::DomainError| -> anyhow::Error {
+        match e {
+            keycare_domain::DomainError::Db(db) => anyhow::anyhow!(
+                "{db}: onboarding runs as the tables' owner (the URL `keycare migrate up` uses)"
+            ),
+            other => anyhow::anyhow!("{other}"),
+        }
+    };
+    match action {
+        TenantAction::Create {
+            name,
+            slug,
+            issuer,
+            audience,
+            jwks_url,
+            client_id,
+            admin_subject,
+            admin_email,
+            admin_name,
+        } => {
+            let policy = config.outbound.clone();
+            let rule =
+                keycare_domain::identity_providers::OutboundRule::new(move |u| policy.check(u));
+            let input = NewCouncil {
+                name,
+                slug,
+                issuer,
+                audience,
+                jwks_url,
+                client_id,
+                admin_subject,
+                admin_email,
+                admin_name,
+            };
+            match onboarding::create(db, input, &rule)
+                .await
+                .map_err(owner_hint)?
+            {
+                Onboarded::Created(c) => {
+                    println!("created:");
+                    print_council(&c);
+                    if let Some((_, email, issuer, subject)) = c.administrators.first() {
+                        println!(
+                            "{email} signs in with a token of {issuer} whose sub is {subject}; they then add homes, users and roles through the API."
+                        );
+                    }
+                }
+                Onboarded::Unchanged(c) => {
+                    println!("unchanged (already there as asked):");
+                    print_council(&c);
+                }
+            }
+        }
+        TenantAction::List => {
+            let councils = onboarding::list(db).await.map_err(owner_hint)?;
+            if councils.is_empty() {
+                println!("no councils yet: `keycare tenant create --help` says how to add one");
+            }
+            for c in councils {
+                println!(
+                    "{:<24} {:<40} homes {:>3}  users {:>5}  created {}",
+                    c.slug,
+                    c.name,
+                    c.homes,
+                    c.users,
+                    c.created_at.format("%Y-%m-%d")
+                );
+            }
+        }
+        TenantAction::Show { slug } => {
+            match onboarding::show(db, &slug).await.map_err(owner_hint)? {
+                Some(c) => print_council(&c),
+                None => bail!("no council with slug {slug:?} (`keycare tenant list` lists them)"),
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn open(config: &Config) -> anyhow::Result<DatabaseConnection> {
     Ok(keycare_domain::db::connect(&config.database_url, config.max_connections).await?)
 }
@@ -127,12 +302,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             addr,
             public_url,
             environment,
+            migrate,
         } => {
             let serve = ServeOverrides {
                 addr,
                 public_url,
                 environment,
                 demo,
+                migrate,
             };
             let config = Config::load(&cli.overrides, &serve)?;
             crate::server::serve(config, demo).await
@@ -142,7 +319,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = open(&config).await?;
             match action {
                 MigrateAction::Up => {
-                    Migrator::up(&db, None).await.context("migrate up")?;
+                    keycare_migration::up_locked(&db).await.context(
+                        "migrate up (run it as the tables' owner: the URL the migrations were first applied with)",
+                    )?;
                     println!("migrations applied");
                 }
                 MigrateAction::Down { all } => {
@@ -274,6 +453,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Schema => {
             print!("{}", keycare_graphql::sdl());
             Ok(())
+        }
+        Command::Tenant { action } => {
+            let config = Config::load(&cli.overrides, &ServeOverrides::default())?;
+            let db = open(&config).await?;
+            require_migrated(&db).await?;
+            tenant(&config, &db, action).await
         }
         Command::Operations {
             action: OperationsAction::Manifest { dir },

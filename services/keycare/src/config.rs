@@ -52,6 +52,7 @@ impl Config {
             policy_dir: None,
             telemetry: None,
             limits: crate::limits::Limits::defaults(true),
+            migrate: true,
             outbound: keycare_auth::OutboundPolicy::development(),
             max_token_lifetime: keycare_auth::DEFAULT_MAX_TOKEN_LIFETIME,
         }
@@ -86,6 +87,9 @@ pub struct Config {
     pub telemetry: Option<Telemetry>,
     /// Cost, time, size and rate limits, and the production switches.
     pub limits: crate::limits::Limits,
+    /// Whether `serve` applies pending migrations before it starts (development only;
+    /// `--demo` implies it). Otherwise it refuses to start while any is pending.
+    pub migrate: bool,
     /// Which addresses identity providers may be called at: https to public addresses, plus
     /// `outbound_allow`; development also allows http and loopback.
     pub outbound: keycare_auth::OutboundPolicy,
@@ -115,6 +119,7 @@ pub struct ServeOverrides {
     pub public_url: Option<String>,
     pub environment: Option<String>,
     pub demo: bool,
+    pub migrate: bool,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -218,6 +223,16 @@ impl Config {
             })?),
             None => std::time::Duration::from_secs(5),
         };
+        let migrate = match env("KEYCARE_MIGRATE") {
+            Some(v) => parse_bool("migrate (KEYCARE_MIGRATE)", &v)?,
+            None => false,
+        } || s.migrate
+            || s.demo;
+        if migrate && environment == Environment::Production {
+            bail!(
+                "setting migrate (--migrate / KEYCARE_MIGRATE): production never migrates at start-up; run `keycare migrate up` as the tables' owner before the rollout"
+            );
+        }
         let limits = file
             .limits
             .unwrap_or_default()
@@ -226,6 +241,7 @@ impl Config {
         let max_token_lifetime = max_token_lifetime(file.max_token_lifetime_secs)?;
         Ok(Config {
             limits,
+            migrate,
             outbound,
             max_token_lifetime,
             telemetry: telemetry()?,

@@ -17,7 +17,6 @@ use keycare_auth::DevIssuer;
 use keycare_authz::Policy;
 use keycare_domain::identity::{self, Identity};
 use keycare_graphql::{KeyCareSchema, SchemaDeps};
-use keycare_migration::{Migrator, MigratorTrait};
 use keycare_seed::demo::{DEV_AUDIENCE, DEV_ISSUER};
 use sea_orm::DatabaseConnection;
 use std::net::SocketAddr;
@@ -492,9 +491,29 @@ pub async fn start(config: Config, demo: bool) -> anyhow::Result<Running> {
     // providers at this gateway) runs on a short-lived pool of its own; everything after
     // runs as the application role.
     let owner = keycare_domain::db::connect(&config.database_url, 2).await?;
-    Migrator::up(&owner, None).await.context(
-        "applying migrations failed; run `keycare migrate status` to see where the database stands",
-    )?;
+    if config.migrate || demo {
+        keycare_migration::up_locked(&owner).await.context(
+            "applying migrations failed; run `keycare migrate status` to see where the database stands",
+        )?;
+    } else {
+        let pending = keycare_migration::pending_names(&owner).await.context(
+            "reading the migration table failed: has `keycare migrate up` been run on this database?",
+        )?;
+        if !pending.is_empty() {
+            anyhow::bail!(
+                "{} migration(s) pending ({}): run `keycare migrate up` as the tables' owner first (in development, `serve --migrate`)",
+                pending.len(),
+                pending.join(", ")
+            );
+        }
+    }
+    if config.environment == crate::config::Environment::Production
+        && let Some(why) = keycare_domain::db::too_privileged(&owner).await?
+    {
+        anyhow::bail!(
+            "in production the gateway connects as a login of the role keycare_app, not as {why}: create one with `CREATE ROLE keycare_gateway LOGIN PASSWORD '...' IN ROLE keycare_app` and give serve its URL (migrations and onboarding keep the owner's)"
+        );
+    }
     if demo {
         let report = keycare_seed::demo::seed_demo(&owner).await?;
         tracing::info!(%report, "demo data ready");

@@ -528,8 +528,7 @@ async fn nul_characters_and_long_searches_are_bad_input() {
 async fn a_shutdown_under_write_load_keeps_every_acknowledged_write() {
     use base64::Engine;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let mut app =
-        DemoApp::spawn_with(|c| c.limits.shutdown_grace = Duration::from_secs(3)).await;
+    let mut app = DemoApp::spawn_with(|c| c.limits.shutdown_grace = Duration::from_secs(3)).await;
     let (_, body) = app
         .gql(
             KEYCARER,
@@ -577,8 +576,14 @@ async fn a_shutdown_under_write_load_keeps_every_acknowledged_write() {
     let started = Instant::now();
     let outcome = app.shut_down().await;
     let took = started.elapsed();
-    println!("shutdown under write load took {} ms: {outcome:?}", took.as_millis());
-    assert!(took < Duration::from_secs(6), "nothing hangs past the grace period");
+    println!(
+        "shutdown under write load took {} ms: {outcome:?}",
+        took.as_millis()
+    );
+    assert!(
+        took < Duration::from_secs(6),
+        "nothing hangs past the grace period"
+    );
     let mut acknowledged = Vec::new();
     for w in writers {
         acknowledged.extend(w.await.unwrap());
