@@ -76,6 +76,33 @@ pub enum AuthError {
 }
 
 impl AuthError {
+    /// Why, as a word for metrics and logs (no detail that could name anyone).
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::MissingHeader => "missing_header",
+            Self::WrongScheme => "wrong_scheme",
+            Self::Malformed(_) => "malformed",
+            Self::Expired => "expired",
+            Self::NotYetValid => "not_yet_valid",
+            Self::WrongIssuer => "wrong_issuer",
+            Self::WrongAudience => "wrong_audience",
+            Self::BadSignature => "bad_signature",
+            Self::UnknownKey => "unknown_key",
+            Self::RefusedAlgorithm(_) => "refused_algorithm",
+            Self::IssuedInFuture => "issued_in_future",
+            Self::LifetimeTooLong(_) => "lifetime_too_long",
+            Self::JwksUnavailable(_) => "jwks_unavailable",
+            Self::UnknownAccount => "unknown_account",
+            Self::Deactivated => "deactivated",
+            Self::Discovery(_) => "discovery",
+            Self::TokenExchange(_) => "token_exchange",
+            Self::NonceMismatch => "nonce_mismatch",
+            Self::RefusedUrl { .. } => "refused_url",
+            Self::Config(_) => "config",
+            Self::KeyStore(_) => "key_store",
+        }
+    }
+
     /// A stable, machine-readable code for API error extensions.
     ///
     /// Everything the caller can fix by signing in again is `UNAUTHENTICATED`;

@@ -73,18 +73,23 @@ const WEIGHTS: &[(&str, &str, u64)] = &[
 /// How many subject access exports one request may hold.
 pub const MAX_SUBJECT_ACCESS_EXPORTS: u64 = 1;
 
-/// The cost of an accepted operation (reported in `extensions.cost`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The cost of an accepted operation (reported in `extensions.cost`), and which operation
+/// of the document runs (for metrics and logs).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cost {
     pub cost: u64,
     pub budget: u64,
     pub depth: u64,
     pub fields: u64,
+    /// The name of the operation that runs, if it has one.
+    pub operation: Option<String>,
+    /// `query`, `mutation` or `subscription`.
+    pub kind: &'static str,
 }
 
 impl Cost {
     /// The figures as `extensions.cost` shows them.
-    pub fn to_value(self) -> Value {
+    pub fn to_value(&self) -> Value {
         let mut map = async_graphql::indexmap::IndexMap::new();
         map.insert(Name::new("requested"), Value::from(self.cost));
         map.insert(Name::new("budget"), Value::from(self.budget));
@@ -437,13 +442,30 @@ fn check(what: &'static str, value: u64, limit: u64) -> Result<(), Refusal> {
 /// Costs a document before it runs: every operation and fragment in it (validation walks
 /// them all, whichever operation is then executed).
 pub fn analyze(query: &str, variables: &Variables, limits: &Limits) -> Result<Cost, Refusal> {
-    analyze_with(SchemaIndex::keycare(), query, variables, limits)
+    analyze_with(SchemaIndex::keycare(), query, None, variables, limits)
+}
+
+/// [`analyze`], naming the operation that will run (`operationName` of the request).
+pub fn analyze_operation(
+    query: &str,
+    operation_name: Option<&str>,
+    variables: &Variables,
+    limits: &Limits,
+) -> Result<Cost, Refusal> {
+    analyze_with(
+        SchemaIndex::keycare(),
+        query,
+        operation_name,
+        variables,
+        limits,
+    )
 }
 
 /// [`analyze`] against a given schema index.
 pub fn analyze_with(
     index: &SchemaIndex,
     query: &str,
+    operation_name: Option<&str>,
     variables: &Variables,
     limits: &Limits,
 ) -> Result<Cost, Refusal> {
@@ -500,11 +522,35 @@ pub fn analyze_with(
         MAX_SUBJECT_ACCESS_EXPORTS,
     )?;
     check("cost", total.cost, limits.budget)?;
+    use async_graphql::parser::types::OperationType;
+    let chosen = match &doc.operations {
+        DocumentOperations::Single(op) => Some((None, op)),
+        DocumentOperations::Multiple(ops) => match operation_name {
+            Some(wanted) => ops
+                .iter()
+                .find(|(n, _)| n.as_str() == wanted)
+                .map(|(n, op)| (Some(n.to_string()), op)),
+            None => ops.iter().next().map(|(n, op)| (Some(n.to_string()), op)),
+        },
+    };
+    let (operation, kind) = match chosen {
+        Some((name, op)) => (
+            name,
+            match op.node.ty {
+                OperationType::Query => "query",
+                OperationType::Mutation => "mutation",
+                OperationType::Subscription => "subscription",
+            },
+        ),
+        None => (None, "query"),
+    };
     Ok(Cost {
         cost: total.cost,
         budget: limits.budget,
         depth: total.depth,
         fields: total.fields,
+        operation,
+        kind,
     })
 }
 

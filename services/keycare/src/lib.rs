@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod guard;
 pub mod limits;
+pub mod metrics;
 pub mod operation;
 pub mod persisted;
 pub mod server;

@@ -65,6 +65,11 @@ pub struct Limits {
     pub graphiql: bool,
     /// Whether errors suggest field names ("did you mean"; default: development only).
     pub suggestions: bool,
+    /// Where `/metrics` is served: its own address (production default 127.0.0.1:9464), or
+    /// `None` for the main listener (development default; `metrics_addr = "main"`).
+    pub metrics_addr: Option<std::net::SocketAddr>,
+    /// A bearer token `/metrics` requires, if set.
+    pub metrics_token: Option<String>,
 }
 
 impl Limits {
@@ -93,6 +98,12 @@ impl Limits {
             introspection: development,
             graphiql: development,
             suggestions: development,
+            metrics_addr: if development {
+                None
+            } else {
+                Some(std::net::SocketAddr::from(([127, 0, 0, 1], 9464)))
+            },
+            metrics_token: None,
         }
     }
 }
@@ -128,6 +139,8 @@ pub struct LimitsFile {
     introspection: Option<bool>,
     graphiql: Option<bool>,
     suggestions: Option<bool>,
+    metrics_addr: Option<String>,
+    metrics_token: Option<String>,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -271,6 +284,16 @@ impl LimitsFile {
             introspection: switch("introspection", f.introspection, d.introspection)?,
             graphiql: switch("graphiql", f.graphiql, d.graphiql)?,
             suggestions: switch("suggestions", f.suggestions, d.suggestions)?,
+            metrics_addr: match env("KEYCARE_METRICS_ADDR").or(f.metrics_addr).as_deref() {
+                None => d.metrics_addr,
+                Some("main") => None,
+                Some(a) => Some(a.parse().map_err(|_| {
+                    anyhow!(
+                        "setting metrics_addr (KEYCARE_METRICS_ADDR): {a:?} is not a socket address such as 0.0.0.0:9464, or main"
+                    )
+                })?),
+            },
+            metrics_token: env("KEYCARE_METRICS_TOKEN").or(f.metrics_token),
         };
         if limits.operations == Operations::Safelist && limits.operations_manifest.is_none() {
             tracing::info!(

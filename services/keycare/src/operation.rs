@@ -14,7 +14,6 @@ use keycare_domain::DomainError;
 use keycare_domain::identity::Identity;
 use keycare_domain::request::Request;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 /// Why an operation did not run (or its answer was not given): the HTTP status, the code of
@@ -199,12 +198,70 @@ pub struct Ask {
     pub request_id: String,
 }
 
+/// What is learnt of an operation as it runs, for its metrics and its log line.
+#[derive(Debug, Default)]
+struct Facts {
+    name: Option<String>,
+    kind: &'static str,
+    /// The codes of the errors its response carried.
+    codes: Vec<String>,
+}
+
 /// Runs one operation. `answer` sees the response before the unit of work is committed and
-/// may refuse it (too large to send): then nothing the operation did is kept.
+/// may refuse it (too large to send): then nothing the operation did is kept. Its duration
+/// is recorded by name, type and outcome, its errors by code, and its name and council on
+/// the request's span (so the request's log line carries them).
 pub async fn run<T>(
     state: &AppState,
     ask: Ask,
     answer: impl FnOnce(async_graphql::Response) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    let started = std::time::Instant::now();
+    let span = tracing::Span::current();
+    span.record("council", ask.identity.tenant_id.to_string());
+    let mut facts = Facts {
+        name: ask.request.operation_name.clone(),
+        kind: "query",
+        codes: Vec::new(),
+    };
+    let result = run_inner(state, ask, answer, &mut facts).await;
+    let outcome = match &result {
+        Ok(_) if facts.codes.is_empty() => "ok",
+        Ok(_) => "error",
+        Err(f) if f.code == "TIMEOUT" => "timeout",
+        Err(f)
+            if matches!(
+                f.code,
+                "RATE_LIMITED" | "UNAVAILABLE" | "QUERY_TOO_COMPLEX" | "PERSISTED_QUERY_NOT_FOUND"
+            ) =>
+        {
+            "refused"
+        }
+        Err(_) => "error",
+    };
+    if let Err(f) = &result {
+        facts.codes.push(f.code.to_owned());
+    }
+    let metrics = &state.metrics;
+    for code in &facts.codes {
+        metrics
+            .errors
+            .get_or_create(&crate::metrics::CodeLabel { code: code.clone() })
+            .inc();
+    }
+    let name = facts.name.as_deref().unwrap_or_default();
+    metrics.operation(name, facts.kind, outcome, started.elapsed());
+    span.record("graphql.operation.name", name);
+    span.record("graphql.operation.type", facts.kind);
+    span.record("outcome", outcome);
+    result
+}
+
+async fn run_inner<T>(
+    state: &AppState,
+    ask: Ask,
+    answer: impl FnOnce(async_graphql::Response) -> Result<T, Failure>,
+    facts: &mut Facts,
 ) -> Result<T, Failure> {
     let Ask {
         identity,
@@ -215,7 +272,7 @@ pub async fn run<T>(
     } = ask;
     let metrics = &state.metrics;
     if let Err(refused) = state.guard.admit(identity.user_id, identity.tenant_id) {
-        metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
+        metrics.refuse("rate_limited");
         return Err(refused.into());
     }
     request.query = state
@@ -236,33 +293,39 @@ pub async fn run<T>(
         )
         .with("field", field));
     }
-    let cost =
-        keycare_graphql::cost::analyze(&request.query, &request.variables, &state.limits.cost)
-            .map_err(|refusal| {
-                metrics.too_complex.fetch_add(1, Ordering::Relaxed);
-                let err = refusal.to_server_error();
-                let mut f = Failure::new(
-                    StatusCode::OK,
-                    if matches!(refusal, keycare_graphql::cost::Refusal::TooComplex { .. }) {
-                        "QUERY_TOO_COMPLEX"
-                    } else {
-                        "BAD_USER_INPUT"
-                    },
-                    err.message,
-                );
-                if let Some(ext) = err.extensions
-                    && let Ok(serde_json::Value::Object(map)) = serde_json::to_value(&ext)
-                {
-                    f.extra = map;
-                    f.extra.remove("code");
-                }
-                f
-            })?;
+    let cost = keycare_graphql::cost::analyze_operation(
+        &request.query,
+        request.operation_name.as_deref(),
+        &request.variables,
+        &state.limits.cost,
+    )
+    .map_err(|refusal| {
+        metrics.refuse("too_complex");
+        let err = refusal.to_server_error();
+        let mut f = Failure::new(
+            StatusCode::OK,
+            if matches!(refusal, keycare_graphql::cost::Refusal::TooComplex { .. }) {
+                "QUERY_TOO_COMPLEX"
+            } else {
+                "BAD_USER_INPUT"
+            },
+            err.message,
+        );
+        if let Some(ext) = err.extensions
+            && let Ok(serde_json::Value::Object(map)) = serde_json::to_value(&ext)
+        {
+            f.extra = map;
+            f.extra.remove("code");
+        }
+        f
+    })?;
+    facts.name = cost.operation.clone().or(facts.name.take());
+    facts.kind = cost.kind;
     let _running = state.guard.start(identity.tenant_id).map_err(|refused| {
-        metrics.shed.fetch_add(1, Ordering::Relaxed);
+        metrics.refuse("shed");
         Failure::from(refused)
     })?;
-    metrics.graphql_requests.fetch_add(1, Ordering::Relaxed);
+    metrics.graphql_requests.inc();
     let unit = match Request::begin(
         &state.db,
         state.policy.clone(),
@@ -287,7 +350,7 @@ pub async fn run<T>(
         // The execution is dropped with its hold on the unit of work; dropping the unit
         // rolls its transaction back and returns the connection.
         drop(unit);
-        metrics.timeouts.fetch_add(1, Ordering::Relaxed);
+        metrics.timeouts.inc();
         let ms = deadline.as_millis() as u64;
         tracing::warn!(%request_id, deadline_ms = ms, "operation passed its deadline");
         return Err(Failure::new(
@@ -298,15 +361,27 @@ pub async fn run<T>(
         .with("deadlineMs", ms));
     };
     keycare_graphql::assign_codes(&mut response);
+    facts.codes = response
+        .errors
+        .iter()
+        .filter_map(|e| match e.extensions.as_ref()?.get("code")? {
+            async_graphql::Value::String(code) => Some(code.clone()),
+            _ => None,
+        })
+        .collect();
     response.extensions.insert("cost".into(), cost.to_value());
     let answered = answer(response)?;
     // Resolvers are done with the unit of work: commit it before answering.
+    let committing = std::time::Instant::now();
     let finished = match Arc::try_unwrap(unit) {
         Ok(unit) => unit.finish().await,
         Err(_) => Err(DomainError::Db(sea_orm::DbErr::Custom(
             "the request's transaction was still in use".into(),
         ))),
     };
+    metrics
+        .commit_seconds
+        .observe(committing.elapsed().as_secs_f64());
     match finished {
         Ok(()) => Ok(answered),
         Err(e) if outage(&e) => Err(database_unavailable(&request_id, &e)),

@@ -4,6 +4,7 @@ use crate::auth::{Authenticator, rejection};
 use crate::config::Config;
 use crate::guard::Guard;
 use crate::limits::{Limits, Operations};
+use crate::metrics::Metrics;
 use crate::operation::{self, Ask, Failure};
 use crate::persisted::Persisted;
 use anyhow::Context;
@@ -21,7 +22,6 @@ use keycare_seed::demo::{DEV_AUDIENCE, DEV_ISSUER};
 use sea_orm::DatabaseConnection;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -58,52 +58,61 @@ pub struct AppState {
     pub hsts: bool,
 }
 
-/// Counters of the running gateway (Prometheus text format at /metrics).
-#[derive(Debug, Default)]
-pub struct Metrics {
-    /// SQL statements sent to the database.
-    pub sql_statements: AtomicU64,
-    /// GraphQL requests executed (authenticated).
-    pub graphql_requests: AtomicU64,
-    /// Operations that passed their deadline.
-    pub timeouts: AtomicU64,
-    /// Requests turned away before running, by why.
-    pub rate_limited: AtomicU64,
-    pub shed: AtomicU64,
-    pub too_complex: AtomicU64,
-}
-
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let m = &state.metrics;
-    let body = format!(
-        "# HELP keycare_sql_statements_total SQL statements sent to the database.\n\
-         # TYPE keycare_sql_statements_total counter\n\
-         keycare_sql_statements_total {}\n\
-         # HELP keycare_graphql_requests_total GraphQL requests executed.\n\
-         # TYPE keycare_graphql_requests_total counter\n\
-         keycare_graphql_requests_total {}\n\
-         # HELP keycare_graphql_timeouts_total Operations that passed their deadline.\n\
-         # TYPE keycare_graphql_timeouts_total counter\n\
-         keycare_graphql_timeouts_total {}\n\
-         # HELP keycare_refused_total Requests turned away before running.\n\
-         # TYPE keycare_refused_total counter\n\
-         keycare_refused_total{{reason=\"rate_limited\"}} {}\n\
-         keycare_refused_total{{reason=\"shed\"}} {}\n\
-         keycare_refused_total{{reason=\"too_complex\"}} {}\n",
-        m.sql_statements.load(Ordering::Relaxed),
-        m.graphql_requests.load(Ordering::Relaxed),
-        m.timeouts.load(Ordering::Relaxed),
-        m.rate_limited.load(Ordering::Relaxed),
-        m.shed.load(Ordering::Relaxed),
-        m.too_complex.load(Ordering::Relaxed),
-    );
+async fn metrics_endpoint(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = &state.limits.metrics_token {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if given != Some(token.as_str()) {
+            return (
+                StatusCode::UNAUTHORIZED,
+                "metrics need their bearer token\n",
+            )
+                .into_response();
+        }
+    }
     (
         [(
-            axum::http::header::CONTENT_TYPE,
-            "text/plain; version=0.0.4",
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
         )],
-        body,
+        state.metrics.render(&state.db),
     )
+        .into_response()
+}
+
+/// `/metrics` on the main listener only when no listener of its own is set.
+async fn metrics_here(
+    State(here): State<bool>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if here {
+        next.run(req).await
+    } else {
+        (
+            StatusCode::NOT_FOUND,
+            "metrics are served on their own address (metrics_addr)\n",
+        )
+            .into_response()
+    }
+}
+
+/// Counts every answer by status.
+async fn count_status(
+    State(metrics): State<Arc<Metrics>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let res = next.run(req).await;
+    metrics
+        .http_responses
+        .get_or_create(&crate::metrics::StatusLabel {
+            status: res.status().as_u16().to_string(),
+        })
+        .inc();
+    res
 }
 
 /// Builds the router of API.md (plus the development issuer's routes when it is on).
@@ -112,6 +121,7 @@ pub fn router(state: AppState, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
     let dev_routes = dev_issuer.map(|d| d.router()).unwrap_or_default();
     let limits = state.limits.clone();
     let hsts = state.hsts;
+    let counted = state.metrics.clone();
     let router = Router::new()
         .route("/graphql", get(graphiql_or_query).post(graphql))
         .route("/graphql/ws", get(crate::ws::graphql_ws))
@@ -119,9 +129,16 @@ pub fn router(state: AppState, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
         .route("/schema.graphql", get(schema_sdl))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+        .route(
+            "/metrics",
+            get(metrics_endpoint).layer(axum::middleware::from_fn_with_state(
+                limits.metrics_addr.is_none(),
+                metrics_here,
+            )),
+        )
         .with_state(state)
         .merge(dev_routes)
+        .layer(axum::middleware::from_fn_with_state(counted, count_status))
         .layer(DefaultBodyLimit::max(limits.body_max_bytes))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
             limits.body_timeout,
@@ -171,6 +188,10 @@ fn request_span<B>(req: &axum::http::Request<B>) -> tracing::Span {
         path = req.uri().path(),
         request_id,
         status = tracing::field::Empty,
+        council = tracing::field::Empty,
+        "graphql.operation.name" = tracing::field::Empty,
+        "graphql.operation.type" = tracing::field::Empty,
+        outcome = tracing::field::Empty,
     );
     // A caller's W3C `traceparent` makes this request part of the caller's trace (when
     // traces are exported; otherwise there is nothing to join).
@@ -178,11 +199,17 @@ fn request_span<B>(req: &axum::http::Request<B>) -> tracing::Span {
     span
 }
 
-/// Records the answer's status on the request's span, then logs as tower-http does.
+/// Records the answer's status on the request's span and logs one line for the request at
+/// info: its id, path, status and duration, and for GraphQL its council, operation and
+/// outcome (the span's fields). Never a query's text, variables or anyone's name.
 fn record_status<B>(res: &Response<B>, latency: std::time::Duration, span: &tracing::Span) {
-    use tower_http::trace::OnResponse;
     span.record("status", res.status().as_u16());
-    tower_http::trace::DefaultOnResponse::new().on_response(res, latency, span);
+    tracing::info!(
+        parent: span,
+        status = res.status().as_u16(),
+        duration_ms = latency.as_secs_f64() * 1000.0,
+        "request"
+    );
 }
 
 /// The address a request came from (the peer of its connection).
@@ -211,11 +238,18 @@ async fn authenticate(
                 )
                 .into_http());
             }
+            state
+                .metrics
+                .sign_in_failures
+                .get_or_create(&crate::metrics::ReasonLabel {
+                    reason: err.reason().to_owned(),
+                })
+                .inc();
             if res.status() == StatusCode::UNAUTHORIZED
                 && let Some(address) = peer(parts)
                 && let Err(refused) = state.guard.failed_sign_in(address)
             {
-                state.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
+                state.metrics.refuse("rate_limited");
                 return Err(Failure::from(refused).into_http());
             }
             Err(res)
@@ -562,7 +596,7 @@ pub async fn start(config: Config, demo: bool) -> anyhow::Result<Running> {
     let metrics = Arc::new(Metrics::default());
     let counter = metrics.clone();
     db.set_metric_callback(move |info| {
-        counter.sql_statements.fetch_add(1, Ordering::Relaxed);
+        counter.sql_statements.inc();
         tracing::trace!(target: "keycare::sql", sql = %info.statement.sql, elapsed_us = info.elapsed.as_micros() as u64);
     });
     let policy = load_policy(&config).await?;
@@ -610,6 +644,23 @@ pub async fn start(config: Config, demo: bool) -> anyhow::Result<Running> {
         ready_ms = started.elapsed().as_millis() as u64,
         "KeyCare listening; GraphiQL at {public_url}/graphql"
     );
+    let metrics_listener = match limits.metrics_addr {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+                format!(
+                    "cannot listen on {addr} for /metrics (metrics_addr / KEYCARE_METRICS_ADDR)"
+                )
+            })?;
+            tracing::info!(addr = %listener.local_addr()?, "metrics served on their own address");
+            let metrics_app = Router::new()
+                .route("/metrics", get(metrics_endpoint))
+                .with_state(state.clone());
+            Some(tokio::spawn(async move {
+                let _ = axum::serve(listener, metrics_app).await;
+            }))
+        }
+        None => None,
+    };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let app = router(state, dev_issuer);
     // Buckets that are full again are forgotten now and then, so memory stays bounded.
@@ -623,6 +674,9 @@ pub async fn start(config: Config, demo: bool) -> anyhow::Result<Running> {
     let task = tokio::spawn(async move {
         let drained = serve_connections(listener, app, &limits, stopped).await;
         tidy.abort();
+        if let Some(m) = metrics_listener {
+            m.abort();
+        }
         drained
     });
     Ok(Running {
@@ -723,10 +777,13 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let traces = crate::telemetry::init_tracing(&config)?;
     let served = async {
         let running = start(config, demo).await?;
-        println!(
-            "KeyCare listening on {url} (GraphiQL at {url}/graphql)",
-            url = running.public_url
-        );
+        // For a person at a terminal; a JSON log stays one object a line.
+        if std::env::var("KEYCARE_LOG_FORMAT").as_deref() != Ok("json") {
+            println!(
+                "KeyCare listening on {url} (GraphiQL at {url}/graphql)",
+                url = running.public_url
+            );
+        }
         running.until(shutdown_signal()).await
     }
     .await;

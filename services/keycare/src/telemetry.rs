@@ -72,8 +72,25 @@ pub fn init_tracing(config: &Config) -> anyhow::Result<TraceExport> {
             .with_tracer(p.tracer("keycare"))
             .with_filter(exported_spans())
     });
+    // One JSON object a line with `KEYCARE_LOG_FORMAT=json` (for a log shipper); text
+    // otherwise, coloured only when stdout is a terminal.
+    let log = match std::env::var("KEYCARE_LOG_FORMAT").ok().as_deref() {
+        Some("json") => tracing_subscriber::fmt::layer()
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_filter(filter)
+            .boxed(),
+        None | Some("") | Some("text") => tracing_subscriber::fmt::layer()
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+            .with_filter(filter)
+            .boxed(),
+        Some(other) => anyhow::bail!(
+            "setting log_format (KEYCARE_LOG_FORMAT): {other:?} is not one of text, json"
+        ),
+    };
     let _ = tracing_subscriber::registry()
-        .with(tracing_subscriber::fmt::layer().with_filter(filter))
+        .with(log)
         .with(exported)
         .try_init();
     Ok(TraceExport { provider })

@@ -18,6 +18,7 @@ mod identity_providers;
 mod isolation;
 mod key_carer_week;
 mod matrix;
+mod observability;
 mod onboarding;
 mod operations;
 mod placements;

@@ -53,6 +53,11 @@ pub struct Server {
 impl Server {
     /// Starts `keycare serve --demo` on a free port and waits until /healthz answers.
     pub async fn start_demo() -> Server {
+        Server::start_demo_with_env(&[]).await
+    }
+
+    /// The same, with these environment variables set for the server.
+    pub async fn start_demo_with_env(env: &[(&str, &str)]) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let db = match std::env::var(keycare_testkit::DATABASE_URL_ENV) {
             Ok(url) if url.starts_with("postgres") => Some(TestDb::empty().await),
@@ -62,6 +67,7 @@ impl Server {
         let addr = format!("127.0.0.1:{}", free_port());
         let mut cmd = keycare(dir.path());
         cmd.args(["serve", "--demo", "--addr", &addr]);
+        cmd.envs(env.iter().copied());
         Self::common_args(&mut cmd, dir.path(), database_url.as_deref());
         cmd.stdout(Stdio::from(
             std::fs::File::create(dir.path().join("stdout.log")).unwrap(),
@@ -86,6 +92,11 @@ impl Server {
         if let Some(url) = database_url {
             cmd.args(["--database-url", url]);
         }
+    }
+
+    /// What the server has written to stdout so far (its log).
+    pub fn stdout(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("stdout.log")).unwrap_or_default()
     }
 
     fn logs(&self) -> String {
