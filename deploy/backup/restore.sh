@@ -66,14 +66,14 @@ step() { echo "restore: $*" >&2; }
 step "checking $(basename "$sums")"
 (cd "$(dirname "$dump")" && sha256sum --check --quiet --strict "$(basename "$sums")") ||
   { echo "restore: checksum mismatch: the backup files are damaged or not a set" >&2; exit 1; }
-"$(pgbin pg_restore)" --list "$dump" >/dev/null
+toc="$("$(pgbin pg_restore)" --list "$dump")"
 
 # 2. Never over an existing database.
 if [ "$(admin_psql -c "SELECT count(*) FROM pg_database WHERE datname = '$newdb'")" != "0" ]; then
   echo "restore: database $newdb already exists; restore.sh only restores into a new database (drop it yourself if it is really a failed restore)" >&2
   exit 1
 fi
-owner="$("$(pgbin pg_restore)" --list "$dump" | awk '$4 == "TABLE" && $5 == "public" && $6 == "seaql_migrations" { print $7; exit }')"
+owner="$(echo "$toc" | awk '$4 == "TABLE" && $5 == "public" && $6 == "seaql_migrations" && !found { print $7; found = 1 }')"
 [ -n "$owner" ] || { echo "restore: no seaql_migrations table in $dump: not a KeyCare database" >&2; exit 1; }
 
 # 3. Roles (cluster-wide, so not in the dump).
