@@ -159,7 +159,8 @@ ok "gateway on $src: writeDailyLog $log_id and 3 reads as keycarer.oak; access l
 verify_src="$("$KEYCARE_BIN" audit verify --database-url "$owner_src")" || fail "audit verify on the source"
 
 # --- backup, restore
-export KEYCARE_BACKUP_URL="$(pgurl "$backup_login" "$src")" KEYCARE_BACKUP_DIR="$tmp/backups"
+KEYCARE_BACKUP_URL="$(pgurl "$backup_login" "$src")"
+export KEYCARE_BACKUP_URL KEYCARE_BACKUP_DIR="$tmp/backups"
 dump="$(bash "$here/backup.sh" 2>"$tmp/backup.log")" || fail "backup.sh (log above)"
 [ -s "$dump" ] && [ -s "${dump%.dump}.roles.sql" ] && [ -s "${dump%.dump}.sha256" ] || fail "backup.sh did not write its three files"
 ok "backup.sh as $backup_login (BYPASSRLS, pg_read_all_data): $(basename "$dump"), $(wc -c <"$dump") bytes, roles and sha256 beside it"
