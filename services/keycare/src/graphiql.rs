@@ -1,6 +1,7 @@
 //! GraphiQL served by the gateway itself, so it works on a council network with no route to a
 //! public CDN: the page at `GET /graphql` (for a browser) and its pinned assets at
-//! `/graphiql/assets/{file}`, under a Content-Security-Policy of `'self'` (and a nonce for `<style>`).
+//! `/graphiql/assets/{file}`, under a Content-Security-Policy of `'self'` (and a nonce for
+//! `<style>`).
 //!
 //! The vendored builds and how to update them: `assets/graphiql/README.md`. The page has no
 //! inline script; `boot.js` starts GraphiQL with a fetcher that sends the session cookie and

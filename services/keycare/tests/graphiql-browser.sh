@@ -40,4 +40,4 @@ done
 curl -fsS "http://127.0.0.1:$port/readyz" > /dev/null || { echo "gateway not ready" >&2; cat serve.log >&2; exit 1; }
 
 token="$("$bin" token keycarer.oak@northshire.example)"
-KEYCARE_URL="http://127.0.0.1:$port" KEYCARE_TOKEN="$token" node "${SCRIPT:-$here/browser/graphiql.mjs}"
+KEYCARE_URL="http://127.0.0.1:$port" KEYCARE_TOKEN="$token" node "$here/browser/graphiql.mjs"
