@@ -5,6 +5,7 @@ pub mod auth;
 pub mod browser;
 pub mod cli;
 pub mod config;
+pub mod graphiql;
 pub mod guard;
 pub mod limits;
 pub mod metrics;

@@ -8,10 +8,9 @@ use crate::metrics::Metrics;
 use crate::operation::{self, Ask, Failure};
 use crate::persisted::Persisted;
 use anyhow::Context;
-use async_graphql::http::GraphiQLSource;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use keycare_auth::DevIssuer;
@@ -29,10 +28,6 @@ use tower_http::trace::TraceLayer;
 
 /// The Content-Security-Policy of every answer but GraphiQL's page: nothing to load, no frames.
 const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
-/// GraphiQL's page: its scripts and styles, inline and from its CDN; requests to this origin.
-const GRAPHIQL_CSP: &str = "default-src 'none'; script-src 'self' 'unsafe-inline' https://unpkg.com; \
-     style-src 'self' 'unsafe-inline' https://unpkg.com; font-src 'self' data: https://unpkg.com; \
-     img-src 'self' data: https://unpkg.com; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'";
 
 /// Shared state of the gateway.
 #[derive(Clone)]
@@ -126,6 +121,7 @@ pub fn router(state: AppState, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
         .route("/graphql", get(graphiql_or_query).post(graphql))
         .route("/graphql/ws", get(crate::ws::graphql_ws))
         .merge(crate::browser::routes())
+        .merge(crate::graphiql::routes())
         .route("/schema.graphql", get(schema_sdl))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -426,19 +422,7 @@ async fn graphiql_or_query(State(state): State<AppState>, req: axum::extract::Re
         )
         .into_http();
     }
-    let mut res = Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .title("KeyCare GraphiQL")
-            .finish(),
-    )
-    .into_response();
-    res.headers_mut().insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(GRAPHIQL_CSP),
-    );
-    res
+    crate::graphiql::page(parts.uri.query())
 }
 
 async fn schema_sdl() -> impl IntoResponse {

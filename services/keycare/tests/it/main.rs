@@ -14,6 +14,7 @@ mod care_record;
 mod council_report;
 mod demo_app;
 mod due;
+mod graphiql;
 mod identity_providers;
 mod isolation;
 mod key_carer_week;
