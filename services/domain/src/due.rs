@@ -214,8 +214,17 @@ pub fn items(f: &Facts, now: DateTime<Utc>, t: &Timescales) -> Vec<DueItem> {
         );
     }
 
-    // The monthly summary, submitted and signed by the child by the month's last day.
-    for (month, current) in [(add_months_back(this_month), false), (this_month, true)] {
+    // The monthly summary, submitted and signed by the child by the month's last day: every
+    // month of the placement that has none stays overdue until it has one (nothing overdue
+    // drops out because time passed), and this month's is always shown.
+    let mut months = Vec::new();
+    let mut month = month_start(f.admitted);
+    while month < this_month {
+        months.push((month, false));
+        month = add_months(month, 1);
+    }
+    months.push((this_month, true));
+    for (month, current) in months {
         if f.admitted > month_end(month) {
             continue;
         }
@@ -618,6 +627,11 @@ async fn load_facts(req: &Request, children: &[Uuid]) -> DomainResult<Vec<Facts>
     }
     let in_placement: HashSet<Uuid> = facts.keys().copied().collect();
     let window = today - Duration::days(70);
+    let earliest_admission = facts
+        .values()
+        .map(|f| month_start(f.admitted))
+        .min()
+        .unwrap_or(today);
 
     // Key team assignments have no `restricted` column: the scope's children.
     if let Some(scope) = scope_of(req, Kind::KeyTeam, &in_placement).await? {
@@ -651,9 +665,10 @@ async fn load_facts(req: &Request, children: &[Uuid]) -> DomainResult<Vec<Facts>
     }
     if let Some(scope) = scope_of(req, Kind::MonthlySummary, &in_placement).await? {
         use e::monthly_summary::Column as C;
+        // Every month of the placement counts (a month missed long ago is still overdue).
         for m in e::monthly_summary::Entity::find()
             .filter(scope.condition(C::ChildId, C::Restricted))
-            .filter(C::Month.gte(add_months_back(month_start(today))))
+            .filter(C::Month.gte(earliest_admission))
             .all(db)
             .await?
         {
@@ -703,9 +718,21 @@ async fn load_facts(req: &Request, children: &[Uuid]) -> DomainResult<Vec<Facts>
             .and_hms_opt(0, 0, 0)
             .unwrap_or_default()
             .and_utc();
+        // Recent episodes (they bring the Safe Care Plan review forward), and every episode
+        // whose return interview is still owed, however long ago the child went missing.
         for m in e::missing_episode::Entity::find()
             .filter(scope.condition(C::ChildId, C::Restricted))
-            .filter(C::WentMissingAt.gte(since))
+            .filter(
+                Condition::any()
+                    .add(C::WentMissingAt.gte(since))
+                    .add(C::ReturnedAt.gte(since))
+                    .add(
+                        Condition::all()
+                            .add(C::ReturnedAt.is_not_null())
+                            .add(C::ReturnInterviewAt.is_null())
+                            .add(C::AdvocateVisitAt.is_null()),
+                    ),
+            )
             .all(db)
             .await?
         {
@@ -970,6 +997,37 @@ mod tests {
             .find(|i| i.rule == DueRule::WeeklyKeySession && i.state == DueState::Overdue)
             .expect("the missed week of 2 March");
         assert_eq!(missed.due_on, day("2026-03-08"));
+    }
+
+    #[test]
+    fn every_month_of_the_placement_without_a_summary_stays_overdue() {
+        // Admitted in January, no summary ever: on 2 December every month from January to
+        // November is overdue, and December's is due.
+        let mut f = admitted_2_march();
+        f.admitted = day("2026-01-12");
+        let items = items(&f, at("2026-12-02", 9), &calendar());
+        let summaries: Vec<_> = items
+            .iter()
+            .filter(|i| i.rule == DueRule::MonthlySummary)
+            .collect();
+        assert_eq!(summaries.len(), 12, "{summaries:#?}");
+        let overdue = summaries
+            .iter()
+            .filter(|i| i.state == DueState::Overdue)
+            .count();
+        assert_eq!(overdue, 11);
+        assert!(summaries.iter().any(|i| i.about == "January 2026"));
+        // A signed summary for March takes March away, and only March.
+        f.summaries
+            .push((Uuid::from_u128(3), day("2026-03-01"), true));
+        let items = super::items(&f, at("2026-12-02", 9), &calendar());
+        let left: Vec<_> = items
+            .iter()
+            .filter(|i| i.rule == DueRule::MonthlySummary)
+            .map(|i| i.about.clone())
+            .collect();
+        assert_eq!(left.len(), 11);
+        assert!(!left.contains(&"March 2026".to_owned()));
     }
 
     #[test]

@@ -331,3 +331,38 @@ async fn restricted_key_sessions_satisfy_nothing_for_those_who_may_not_read_them
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_return_interview_still_owed_stays_due_however_long_ago_the_child_went_missing() {
+    // Amelia (admitted 240 days ago) went missing 150 days ago and came back four days ago:
+    // the interview is owed from her return, not forgotten because the episode began long ago.
+    let app = DemoApp::spawn().await;
+    let keycarer = "keycarer.oak@northshire.example";
+    let amelia = gid("Child", id("northshire", "child", "amelia"));
+    let now = chrono::Utc::now();
+    let (_, body) = app
+        .gql(
+            keycarer,
+            "mutation($i: ReportMissingEpisodeInput!) { reportMissingEpisode(input: $i) { missingEpisode { id version } } }",
+            json!({ "i": { "childId": amelia, "wentMissingAt": (now - chrono::Duration::days(150)).to_rfc3339(), "riskLevel": "MEDIUM" } }),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let episode = &body["data"]["reportMissingEpisode"]["missingEpisode"];
+    let (_, body) = app
+        .gql(
+            keycarer,
+            "mutation($i: UpdateMissingEpisodeInput!) { updateMissingEpisode(input: $i) { missingEpisode { id } } }",
+            json!({ "i": { "id": episode["id"], "expectedVersion": episode["version"], "returnedAt": (now - chrono::Duration::days(4)).to_rfc3339() } }),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let items = due(&app, keycarer, json!({"myKeyChildren": true})).await;
+    let owed: Vec<_> = of(&items, "Amelia Hart", "RETURN_INTERVIEW")
+        .into_iter()
+        .filter(|i| i["recordId"] == episode["id"])
+        .collect();
+    assert_eq!(owed.len(), 1, "{items:#?}");
+    assert_eq!(owed[0]["state"], "OVERDUE");
+    app.stop().await;
+}
