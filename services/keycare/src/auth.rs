@@ -64,18 +64,32 @@ impl Authenticator {
         {
             let dir = self.directory.read().await;
             let found = matching(&dir);
+            // A known issuer is answered from memory only while the directory is fresh: a
+            // changed audience or JWKS URL (saved through any replica) is picked up within
+            // the reload interval, not at the next restart.
             let fresh = dir.loaded.is_some_and(|t| t.elapsed() < DIRECTORY_RELOAD);
-            if !found.is_empty() || fresh {
+            if fresh {
                 return Ok(found);
             }
         }
         let mut dir = self.directory.write().await;
         if dir.loaded.is_none_or(|t| t.elapsed() >= DIRECTORY_RELOAD) {
-            dir.providers = identity::providers(&self.db).await.map_err(|e| {
-                tracing::error!(error = %e, "loading identity providers failed");
-                AuthError::Config("the issuer directory could not be read".into())
-            })?;
-            dir.loaded = Some(Instant::now());
+            match identity::providers(&self.db).await {
+                Ok(providers) => {
+                    dir.providers = providers;
+                    dir.loaded = Some(Instant::now());
+                }
+                // The directory as last read still routes the issuers it knows.
+                Err(e) if !matching(&dir).is_empty() => {
+                    tracing::warn!(error = %e, "reloading identity providers failed; using the last directory");
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "loading identity providers failed");
+                    return Err(AuthError::Config(
+                        "the issuer directory could not be read".into(),
+                    ));
+                }
+            }
         }
         Ok(matching(&dir))
     }
