@@ -430,7 +430,14 @@ pub fn items(f: &Facts, now: DateTime<Utc>, t: &Timescales) -> Vec<DueItem> {
             due_at: None,
             state: state(due, today, 3, found.is_some()),
             record: found.map(|(id, _)| ("HealthRegistration", *id)),
-            about: format!("registration with a {what}"),
+            about: format!(
+                "registration with {} {what}",
+                if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                }
+            ),
         });
     }
 

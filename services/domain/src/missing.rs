@@ -50,6 +50,22 @@ pub async fn report(
             "is more than ten years ago",
         ));
     }
+    // A child goes missing from one of the council's homes: not before birth or admission.
+    let dates = req.child_dates(child).await?;
+    if went.date_naive() < dates.date_of_birth {
+        return Err(DomainError::bad_input(
+            "wentMissingAt",
+            format!("is before the child was born ({})", dates.date_of_birth),
+        ));
+    }
+    if let Some(admitted) = dates.first_admission
+        && went.date_naive() < admitted
+    {
+        return Err(DomainError::bad_input(
+            "wentMissingAt",
+            format!("is before the child was first admitted to a home ({admitted})"),
+        ));
+    }
     let reported_at = match input.reported_at {
         Some(at) => Some(after(req, "reportedAt", at, went)?),
         None => None,

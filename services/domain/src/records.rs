@@ -23,7 +23,38 @@ pub struct Stamp {
     pub now: DateTime<Utc>,
 }
 
+/// The dates a child's records may not precede.
+#[derive(Debug, Clone, Copy)]
+pub struct ChildDates {
+    pub date_of_birth: chrono::NaiveDate,
+    pub looked_after_since: chrono::NaiveDate,
+    /// The first admission to one of the council's homes.
+    pub first_admission: Option<chrono::NaiveDate>,
+}
+
 impl Request {
+    /// The dates of a child the caller has already been allowed to write about.
+    pub async fn child_dates(&self, child: Uuid) -> DomainResult<ChildDates> {
+        use keycare_entity as e;
+        use sea_orm::{QueryOrder, QuerySelect};
+        let found = e::child::Entity::find_by_id(child)
+            .one(&self.txn)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let first_admission = e::placement::Entity::find()
+            .filter(e::placement::Column::ChildId.eq(child))
+            .order_by_asc(e::placement::Column::AdmissionDate)
+            .limit(1)
+            .one(&self.txn)
+            .await?
+            .map(|p| p.admission_date);
+        Ok(ChildDates {
+            date_of_birth: found.date_of_birth,
+            looked_after_since: found.looked_after_since,
+            first_admission,
+        })
+    }
+
     /// Requires creating a record of `kind` for a child (NOT_FOUND if the child is not
     /// visible, FORBIDDEN if the kind may not be written) and stamps it.
     pub async fn require_create(

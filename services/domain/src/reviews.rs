@@ -36,6 +36,17 @@ pub async fn schedule(
         .require_create(child, Kind::StatutoryReview, input.restricted)
         .await?;
     let scheduled_for = plausible_date(req, "scheduledFor", input.scheduled_for, 366, 366)?;
+    // Reviews are of a looked-after child: the first is counted from that day.
+    let dates = req.child_dates(child).await?;
+    if scheduled_for < dates.looked_after_since {
+        return Err(DomainError::bad_input(
+            "scheduledFor",
+            format!(
+                "is before the child became looked after ({})",
+                dates.looked_after_since
+            ),
+        ));
+    }
     let iro = match input.iro {
         Some(id) => Some(colleague(req, id, "iroId").await?),
         None => None,

@@ -66,6 +66,9 @@ pub fn assign_codes(response: &mut async_graphql::Response) {
                 ("QUERY_TOO_COMPLEX", None)
             } else if let Some(rest) = message.strip_prefix("Invalid value for argument \"") {
                 ("BAD_USER_INPUT", rest.split('"').next().map(str::to_owned))
+            } else if message.starts_with("Failed to parse \"") {
+                // A scalar that does not parse (a date, a time, an id): the caller's input.
+                ("BAD_USER_INPUT", None)
             } else if err.path.is_empty() {
                 ("BAD_USER_INPUT", None)
             } else {

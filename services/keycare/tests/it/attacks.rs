@@ -610,3 +610,17 @@ async fn a_shutdown_under_write_load_keeps_every_acknowledged_write() {
     println!("{} writes acknowledged, {} found", ids.len(), found.len());
     assert_eq!(found.len(), ids.len(), "every acknowledged write is kept");
 }
+
+#[tokio::test]
+async fn a_date_time_that_does_not_parse_is_bad_input_not_internal() {
+    let app = DemoApp::spawn().await;
+    let (_, body) = app
+        .gql(
+            MANAGER,
+            "query($from: DateTime) { accessLog(from: $from, first: 1) { edges { node { id } } } }",
+            json!({ "from": "yesterday-ish" }),
+        )
+        .await;
+    assert_eq!(code(&body), Some("BAD_USER_INPUT"), "{body}");
+    app.stop().await;
+}

@@ -366,3 +366,65 @@ async fn a_return_interview_still_owed_stays_due_however_long_ago_the_child_went
     assert_eq!(owed[0]["state"], "OVERDUE");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn records_cannot_precede_the_childs_care() {
+    // Amelia was admitted 240 days ago, looked after from 270 days ago: a review 300 days ago
+    // would count as her first, and an episode 260 days ago was not from one of our homes.
+    let app = DemoApp::spawn().await;
+    let keycarer = "keycarer.oak@northshire.example";
+    let amelia = gid("Child", id("northshire", "child", "amelia"));
+    let today = chrono::Utc::now().date_naive();
+    let (_, body) = app
+        .gql(
+            keycarer,
+            "mutation($i: ScheduleStatutoryReviewInput!) { scheduleStatutoryReview(input: $i) { statutoryReview { id } } }",
+            json!({ "i": { "childId": amelia, "scheduledFor": (today - chrono::Duration::days(300)).to_string(), "sequence": "FIRST" } }),
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{body}"
+    );
+    assert_eq!(
+        body["errors"][0]["extensions"]["field"], "scheduledFor",
+        "{body}"
+    );
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("looked after")
+    );
+    let (_, body) = app
+        .gql(
+            keycarer,
+            "mutation($i: ReportMissingEpisodeInput!) { reportMissingEpisode(input: $i) { missingEpisode { id } } }",
+            json!({ "i": { "childId": amelia, "wentMissingAt": (chrono::Utc::now() - chrono::Duration::days(260)).to_rfc3339(), "riskLevel": "LOW" } }),
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{body}"
+    );
+    assert_eq!(
+        body["errors"][0]["extensions"]["field"], "wentMissingAt",
+        "{body}"
+    );
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("admitted")
+    );
+    // The day after admission is accepted.
+    let (_, body) = app
+        .gql(
+            keycarer,
+            "mutation($i: ReportMissingEpisodeInput!) { reportMissingEpisode(input: $i) { missingEpisode { id } } }",
+            json!({ "i": { "childId": amelia, "wentMissingAt": (chrono::Utc::now() - chrono::Duration::days(239)).to_rfc3339(), "riskLevel": "LOW" } }),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    app.stop().await;
+}
