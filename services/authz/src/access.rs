@@ -229,7 +229,7 @@ impl Access {
                 continue;
             }
             let writes = matches!(action, Action::Write | Action::WriteOwn);
-            if writes && grant.read_only {
+            if (writes || record.current_placement) && grant.read_only {
                 continue;
             }
             if self.policy.allows(grant.basis, kind, action) {
@@ -475,6 +475,10 @@ pub struct RecordFacts {
     pub own: bool,
     /// It has been submitted (review reports).
     pub submitted: bool,
+    /// It is about the child's current placement (what is due now): the read-only grant of a
+    /// closed placement does not reach it (ACCESS.md: "never to what is due ... at the
+    /// child's next home").
+    pub current_placement: bool,
 }
 
 impl Kind {

@@ -535,9 +535,11 @@ pub async fn for_children(req: &Request, children: &[Uuid]) -> DomainResult<Vec<
         };
         let mut noted = Vec::new();
         for item in items(f, req.now, &t) {
-            let decision = req
-                .access
-                .decide(a, item.kind, Action::Read, RecordFacts::default());
+            let current = RecordFacts {
+                current_placement: true,
+                ..RecordFacts::default()
+            };
+            let decision = req.access.decide(a, item.kind, Action::Read, current);
             if !decision.is_allowed() {
                 continue;
             }

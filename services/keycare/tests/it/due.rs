@@ -428,3 +428,59 @@ async fn records_cannot_precede_the_childs_care() {
     assert!(body["errors"].is_null(), "{body}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_former_manager_never_sees_what_is_due_at_the_childs_next_home() {
+    // Ellie left Oak House 60 days ago; she is placed at Beech Lodge from yesterday.
+    use keycare_entity as e;
+    use sea_orm::{ActiveModelTrait, Set};
+    let app = DemoApp::spawn().await;
+    let ellie = id("northshire", "child", "ellie");
+    let db = keycare_domain::db::connect(crate::demo_app::database_url(&app), 1)
+        .await
+        .unwrap();
+    let tenant = id("northshire", "tenant", "");
+    let txn = keycare_domain::db::begin_for_tenant(&db, tenant)
+        .await
+        .unwrap();
+    let now = chrono::Utc::now();
+    e::placement::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        tenant_id: Set(tenant),
+        child_id: Set(ellie),
+        home_id: Set(id("northshire", "home", "beech")),
+        admission_date: Set(now.date_naive() - chrono::Duration::days(1)),
+        planned_end_date: Set(None),
+        end_date: Set(None),
+        end_reason: Set(None),
+        key_carer_pending_reason: Set(None),
+        created_by: Set(id("northshire", "user", "manager.beech")),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+    let query = "query($c: ID!) { child(id: $c) { legalName dueItems(first: 100) { edges { node { rule } } } } }";
+    let vars = json!({ "c": gid("Child", ellie) });
+    // Beech Lodge's manager sees what is due for her now.
+    let (_, body) = app
+        .gql("manager.beech@northshire.example", query, vars.clone())
+        .await;
+    let now_due = body["data"]["child"]["dueItems"]["edges"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(now_due > 0, "{body}");
+    // Oak House's manager still reads her (the closed placement) but nothing due at Beech.
+    let (_, body) = app.gql("manager.oak@northshire.example", query, vars).await;
+    assert_eq!(body["data"]["child"]["legalName"], "Ellie Turner", "{body}");
+    assert_eq!(
+        body["data"]["child"]["dueItems"]["edges"],
+        json!([]),
+        "{body}"
+    );
+    app.stop().await;
+}
