@@ -624,3 +624,58 @@ async fn a_date_time_that_does_not_parse_is_bad_input_not_internal() {
     assert_eq!(code(&body), Some("BAD_USER_INPUT"), "{body}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_database_outage_answers_503_with_retry_after_and_the_gateway_recovers() {
+    // PostgreSQL only: the database is made to refuse connections and then allowed again
+    // (an SQLite file cannot go away under an open connection).
+    let app = DemoApp::spawn().await;
+    let db_url = crate::demo_app::database_url(&app).to_owned();
+    if !db_url.starts_with("postgres") {
+        app.stop().await;
+        return;
+    }
+    let name = db_url.rsplit('/').next().unwrap().to_owned();
+    let admin_url = format!("{}/postgres", db_url.rsplit_once('/').unwrap().0);
+    let admin = keycare_domain::db::connect(&admin_url, 1).await.unwrap();
+    use sea_orm::ConnectionTrait;
+    let (_, body) = app.gql(MANAGER, "{ me { name } }", json!({})).await;
+    assert!(body["errors"].is_null(), "{body}");
+    admin
+        .execute_unprepared(&format!(
+            "ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS false;
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid();"
+        ))
+        .await
+        .unwrap();
+    let res = app
+        .http
+        .post(format!("{}/graphql", app.base))
+        .bearer_auth(app.token(MANAGER))
+        .json(&json!({ "query": "{ me { name } }" }))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let retry = res.headers().get("retry-after").cloned();
+    let body: Value = res.json().await.unwrap();
+    admin
+        .execute_unprepared(&format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS true"))
+        .await
+        .unwrap();
+    assert_eq!(status, 503, "{body}");
+    assert!(retry.is_some(), "Retry-After");
+    assert_eq!(code(&body), Some("UNAVAILABLE"), "{body}");
+    // Back: served again.
+    let mut served = false;
+    for _ in 0..50 {
+        let (status, _) = app.gql(MANAGER, "{ me { name } }", json!({})).await;
+        if status == 200 {
+            served = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(served, "the gateway recovers once the database is back");
+    app.stop().await;
+}
