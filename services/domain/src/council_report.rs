@@ -55,7 +55,8 @@ pub struct Figures {
     /// Missing episodes that began in the period, and the children involved.
     pub missing_episodes: i64,
     pub children_missing: i64,
-    /// Returns in the period followed by a return interview within 72 hours.
+    /// Returns in the period followed by a return interview in time (the council's
+    /// `return_interview` timescale, 72 hours by default).
     pub return_interviews_in_time: Measure,
     /// Key carer changes in the period, by reason (stability).
     pub key_carer_changes: BTreeMap<String, i64>,
@@ -154,7 +155,7 @@ pub async fn report(
     if home.is_some() && homes.is_empty() {
         return Err(DomainError::NotFound);
     }
-    let t = Timescales::of_tenant(&req.txn, req.identity.tenant_id).await?;
+    let t = req.timescales().await?;
     let threshold = e::tenant::Entity::find_by_id(req.identity.tenant_id)
         .one(&req.txn)
         .await?
@@ -532,7 +533,7 @@ fn figures(
                 && back.date_naive() >= from
                 && back.date_naive() <= to
             {
-                let due = back + Duration::hours(72);
+                let due = t.return_interview_due(back);
                 f.return_interviews_in_time.of += 1;
                 f.return_interviews_in_time.met += i64::from(
                     m.return_interview_at

@@ -374,16 +374,7 @@ pub fn items(f: &Facts, now: DateTime<Utc>, t: &Timescales) -> Vec<DueItem> {
         if done.is_some() && !recent(back.date_naive()) {
             continue;
         }
-        let rule = t.rule("return_interview");
-        let due_at = match rule.unit {
-            keycare_entity::enums::TimescaleUnit::Hours => {
-                back + Duration::hours(rule.amount.into())
-            }
-            _ => t
-                .after(back.date_naive(), rule)
-                .and_time(back.time())
-                .and_utc(),
-        };
+        let due_at = t.return_interview_due(back);
         let state = if done.is_some() {
             DueState::Ok
         } else if now > due_at {
@@ -526,7 +517,7 @@ pub async fn for_children(req: &Request, children: &[Uuid]) -> DomainResult<Vec<
     if visible.is_empty() {
         return Ok(Vec::new());
     }
-    let t = Timescales::of_tenant(&req.txn, req.identity.tenant_id).await?;
+    let t = req.timescales().await?;
     let facts = load_facts(req, &visible).await?;
     let mut out = Vec::new();
     for f in &facts {

@@ -15,12 +15,16 @@ use keycare_entity::enums::RiskLevel;
 use sea_orm::{ActiveModelTrait, Set};
 use uuid::Uuid;
 
-/// The return interview is due this long after the child returns.
-pub const RETURN_INTERVIEW_WITHIN: Duration = Duration::hours(72);
-
-/// When the return interview is due: 72 hours after return (None while still missing).
-pub fn return_interview_due_by(m: &e::missing_episode::Model) -> Option<DateTime<Utc>> {
-    m.returned_at.map(|r| r + RETURN_INTERVIEW_WITHIN)
+/// When the return interview is due: the council's `return_interview` timescale after the
+/// return (None while still missing).
+pub async fn return_interview_due_by(
+    req: &Request,
+    m: &e::missing_episode::Model,
+) -> DomainResult<Option<DateTime<Utc>>> {
+    match m.returned_at {
+        Some(back) => Ok(Some(req.timescales().await?.return_interview_due(back))),
+        None => Ok(None),
+    }
 }
 
 /// An episode as first reported.

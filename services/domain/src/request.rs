@@ -27,6 +27,8 @@ pub struct Request {
     pub now: DateTime<Utc>,
     /// Access events of this request, appended to the log when it finishes.
     events: Mutex<Vec<AccessEvent>>,
+    /// The council's timescales, read once per request when first needed.
+    timescales: tokio::sync::OnceCell<std::sync::Arc<crate::timescales::Timescales>>,
 }
 
 /// One allowed or denied access to a child's data, waiting to be appended to the log.
@@ -52,6 +54,19 @@ impl std::fmt::Debug for Request {
 }
 
 impl Request {
+    /// The council's timescales (defaults and its own settings, bank holidays), read on
+    /// first use and shared by everything this request computes.
+    pub async fn timescales(&self) -> DomainResult<std::sync::Arc<crate::timescales::Timescales>> {
+        self.timescales
+            .get_or_try_init(|| async {
+                crate::timescales::Timescales::of_tenant(&self.txn, self.identity.tenant_id)
+                    .await
+                    .map(std::sync::Arc::new)
+            })
+            .await
+            .cloned()
+    }
+
     /// Opens the request's transaction and loads the caller's access.
     pub async fn begin(
         db: &DatabaseConnection,
@@ -77,6 +92,7 @@ impl Request {
             request_id,
             now,
             events: Mutex::new(Vec::new()),
+            timescales: tokio::sync::OnceCell::new(),
         })
     }
 

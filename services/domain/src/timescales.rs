@@ -169,6 +169,25 @@ impl Timescales {
     }
 
     /// The day a timescale after `d` ends (hours count as whole days, rounded up).
+    /// When the return interview after a child's return is due: the council's
+    /// `return_interview` timescale (72 hours by default) counted from the return. The one
+    /// rule behind what is due, the episode's `returnInterviewDueBy` and the council report.
+    pub fn return_interview_due(
+        &self,
+        back: chrono::DateTime<chrono::Utc>,
+    ) -> chrono::DateTime<chrono::Utc> {
+        let rule = self.rule("return_interview");
+        match rule.unit {
+            keycare_entity::enums::TimescaleUnit::Hours => {
+                back + chrono::Duration::hours(rule.amount.into())
+            }
+            _ => self
+                .after(back.date_naive(), rule)
+                .and_time(back.time())
+                .and_utc(),
+        }
+    }
+
     pub fn after(&self, d: NaiveDate, t: Timescale) -> NaiveDate {
         let n = t.amount.max(0);
         match t.unit {

@@ -50,9 +50,16 @@ impl MissingEpisode {
     async fn advocate_visit_at(&self) -> Option<DateTime<Utc>> {
         self.0.advocate_visit_at
     }
-    /// By when the return interview is due: 72 hours after return.
-    async fn return_interview_due_by(&self) -> Option<DateTime<Utc>> {
-        missing::return_interview_due_by(&self.0)
+    /// By when the return interview is due: 72 hours after return (or the council's own
+    /// timescale).
+    async fn return_interview_due_by(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<Option<DateTime<Utc>>> {
+        let req = crate::request::request(ctx)?;
+        missing::return_interview_due_by(req, &self.0)
+            .await
+            .map_err(crate::error::gql)
     }
     /// Notes.
     async fn notes(&self) -> Option<&str> {

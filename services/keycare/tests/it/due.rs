@@ -484,3 +484,69 @@ async fn a_former_manager_never_sees_what_is_due_at_the_childs_next_home() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_councils_own_return_interview_timescale_gives_one_answer_everywhere() {
+    // Northshire sets 48 hours: the episode's returnInterviewDueBy and the due item agree.
+    use keycare_entity as e;
+    use sea_orm::{ActiveModelTrait, Set};
+    let app = DemoApp::spawn().await;
+    let db = keycare_domain::db::connect(crate::demo_app::database_url(&app), 1)
+        .await
+        .unwrap();
+    let tenant = id("northshire", "tenant", "");
+    let txn = keycare_domain::db::begin_for_tenant(&db, tenant)
+        .await
+        .unwrap();
+    e::timescale_setting::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        tenant_id: Set(tenant),
+        rule: Set("return_interview".into()),
+        amount: Set(48),
+        unit: Set(keycare_entity::enums::TimescaleUnit::Hours),
+        updated_at: Set(chrono::Utc::now()),
+    }
+    .insert(&txn)
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+    let keycarer = "keycarer.oak@northshire.example";
+    let amelia = gid("Child", id("northshire", "child", "amelia"));
+    let now = chrono::Utc::now();
+    let back =
+        (now - chrono::Duration::hours(10)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let (_, body) = app
+        .gql(
+            keycarer,
+            "mutation($i: ReportMissingEpisodeInput!) { reportMissingEpisode(input: $i) { missingEpisode { id version } } }",
+            json!({ "i": { "childId": amelia, "wentMissingAt": (now - chrono::Duration::hours(20)).to_rfc3339(), "riskLevel": "MEDIUM" } }),
+        )
+        .await;
+    let episode = body["data"]["reportMissingEpisode"]["missingEpisode"].clone();
+    let (_, body) = app
+        .gql(
+            keycarer,
+            "mutation($i: UpdateMissingEpisodeInput!) { updateMissingEpisode(input: $i) { missingEpisode { returnedAt returnInterviewDueBy } } }",
+            json!({ "i": { "id": episode["id"], "expectedVersion": episode["version"], "returnedAt": back } }),
+        )
+        .await;
+    let saved = &body["data"]["updateMissingEpisode"]["missingEpisode"];
+    let returned =
+        chrono::DateTime::parse_from_rfc3339(saved["returnedAt"].as_str().unwrap()).unwrap();
+    let due_by = chrono::DateTime::parse_from_rfc3339(
+        saved["returnInterviewDueBy"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{body}")),
+    )
+    .unwrap();
+    assert_eq!(due_by - returned, chrono::Duration::hours(48), "{body}");
+    let items = due(&app, keycarer, json!({"myKeyChildren": true})).await;
+    let item = of(&items, "Amelia Hart", "RETURN_INTERVIEW")
+        .into_iter()
+        .find(|i| i["recordId"] == episode["id"])
+        .cloned()
+        .unwrap_or_else(|| panic!("{items:#?}"));
+    let due_at = chrono::DateTime::parse_from_rfc3339(item["dueAt"].as_str().unwrap()).unwrap();
+    assert_eq!(due_at, due_by);
+    app.stop().await;
+}
