@@ -72,8 +72,8 @@ pub async fn up_locked(db: &sea_orm_migration::sea_orm::DatabaseConnection) -> R
     applied
 }
 
-/// The names of this build's migrations the database has not applied yet (see
-/// [`pending_count`]).
+/// The names of this build's migrations the database has not applied yet, reading the
+/// migration table only (see [`pending_count`]).
 pub async fn pending_names<C: sea_orm_migration::sea_orm::ConnectionTrait>(
     db: &C,
 ) -> Result<Vec<String>, DbErr> {
@@ -98,16 +98,5 @@ pub async fn pending_names<C: sea_orm_migration::sea_orm::ConnectionTrait>(
 pub async fn pending_count<C: sea_orm_migration::sea_orm::ConnectionTrait>(
     db: &C,
 ) -> Result<usize, DbErr> {
-    use sea_orm_migration::sea_orm::EntityTrait;
-    use sea_orm_migration::seaql_migrations;
-    let applied: std::collections::HashSet<String> = seaql_migrations::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| m.version)
-        .collect();
-    Ok(Migrator::migrations()
-        .iter()
-        .filter(|m| !applied.contains(m.name()))
-        .count())
+    Ok(pending_names(db).await?.len())
 }

@@ -36,17 +36,7 @@ pub async fn schedule(
         .require_create(child, Kind::StatutoryReview, input.restricted)
         .await?;
     let scheduled_for = plausible_date(req, "scheduledFor", input.scheduled_for, 366, 366)?;
-    // Reviews are of a looked-after child: the first is counted from that day.
-    let dates = req.child_dates(child).await?;
-    if scheduled_for < dates.looked_after_since {
-        return Err(DomainError::bad_input(
-            "scheduledFor",
-            format!(
-                "is before the child became looked after ({})",
-                dates.looked_after_since
-            ),
-        ));
-    }
+    while_looked_after(req, child, scheduled_for).await?;
     let iro = match input.iro {
         Some(id) => Some(colleague(req, id, "iroId").await?),
         None => None,
@@ -70,6 +60,22 @@ pub async fn schedule(
     .await
 }
 
+/// Reviews are of a looked-after child (the first is counted from that day): none is dated
+/// before it.
+async fn while_looked_after(req: &Request, child: Uuid, day: NaiveDate) -> DomainResult<()> {
+    let dates = req.child_dates(child).await?;
+    if day < dates.looked_after_since {
+        return Err(DomainError::bad_input(
+            "scheduledFor",
+            format!(
+                "is before the child became looked after ({})",
+                dates.looked_after_since
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Moves a review to another date (or another chairing IRO); not once it has been held.
 pub async fn reschedule(
     req: &Request,
@@ -88,6 +94,7 @@ pub async fn reschedule(
         ));
     }
     let scheduled_for = plausible_date(req, "scheduledFor", scheduled_for, 366, 366)?;
+    while_looked_after(req, old.child_id, scheduled_for).await?;
     let iro = match iro {
         Some(id) => Some(colleague(req, id, "iroId").await?),
         None => old.iro_id,

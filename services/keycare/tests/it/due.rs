@@ -332,31 +332,50 @@ async fn restricted_key_sessions_satisfy_nothing_for_those_who_may_not_read_them
     app.stop().await;
 }
 
+/// Amelia's key carer reports her missing at `went` and back at `back`; the episode as
+/// saved (`id`, `returnedAt`, `returnInterviewDueBy`).
+async fn amelia_missing(
+    app: &DemoApp,
+    went: chrono::DateTime<chrono::Utc>,
+    back: chrono::DateTime<chrono::Utc>,
+) -> Value {
+    let keycarer = "keycarer.oak@northshire.example";
+    let amelia = gid("Child", id("northshire", "child", "amelia"));
+    let (_, body) = app
+        .gql(
+            keycarer,
+            "mutation($i: ReportMissingEpisodeInput!) { reportMissingEpisode(input: $i) { missingEpisode { id version } } }",
+            json!({ "i": { "childId": amelia, "wentMissingAt": went.to_rfc3339(), "riskLevel": "MEDIUM" } }),
+        )
+        .await;
+    let episode = &body["data"]["reportMissingEpisode"]["missingEpisode"];
+    assert!(episode.is_object(), "{body}");
+    let back = back.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let (_, body) = app
+        .gql(
+            keycarer,
+            "mutation($i: UpdateMissingEpisodeInput!) { updateMissingEpisode(input: $i) { missingEpisode { id returnedAt returnInterviewDueBy } } }",
+            json!({ "i": { "id": episode["id"], "expectedVersion": episode["version"], "returnedAt": back } }),
+        )
+        .await;
+    let saved = body["data"]["updateMissingEpisode"]["missingEpisode"].clone();
+    assert!(saved.is_object(), "{body}");
+    saved
+}
+
 #[tokio::test]
 async fn a_return_interview_still_owed_stays_due_however_long_ago_the_child_went_missing() {
     // Amelia (admitted 240 days ago) went missing 150 days ago and came back four days ago:
     // the interview is owed from her return, not forgotten because the episode began long ago.
     let app = DemoApp::spawn().await;
-    let keycarer = "keycarer.oak@northshire.example";
-    let amelia = gid("Child", id("northshire", "child", "amelia"));
     let now = chrono::Utc::now();
-    let (_, body) = app
-        .gql(
-            keycarer,
-            "mutation($i: ReportMissingEpisodeInput!) { reportMissingEpisode(input: $i) { missingEpisode { id version } } }",
-            json!({ "i": { "childId": amelia, "wentMissingAt": (now - chrono::Duration::days(150)).to_rfc3339(), "riskLevel": "MEDIUM" } }),
-        )
-        .await;
-    assert!(body["errors"].is_null(), "{body}");
-    let episode = &body["data"]["reportMissingEpisode"]["missingEpisode"];
-    let (_, body) = app
-        .gql(
-            keycarer,
-            "mutation($i: UpdateMissingEpisodeInput!) { updateMissingEpisode(input: $i) { missingEpisode { id } } }",
-            json!({ "i": { "id": episode["id"], "expectedVersion": episode["version"], "returnedAt": (now - chrono::Duration::days(4)).to_rfc3339() } }),
-        )
-        .await;
-    assert!(body["errors"].is_null(), "{body}");
+    let episode = amelia_missing(
+        &app,
+        now - chrono::Duration::days(150),
+        now - chrono::Duration::days(4),
+    )
+    .await;
+    let keycarer = "keycarer.oak@northshire.example";
     let items = due(&app, keycarer, json!({"myKeyChildren": true})).await;
     let owed: Vec<_> = of(&items, "Amelia Hart", "RETURN_INTERVIEW")
         .into_iter()
@@ -511,26 +530,14 @@ async fn a_councils_own_return_interview_timescale_gives_one_answer_everywhere()
     .unwrap();
     txn.commit().await.unwrap();
     let keycarer = "keycarer.oak@northshire.example";
-    let amelia = gid("Child", id("northshire", "child", "amelia"));
     let now = chrono::Utc::now();
-    let back =
-        (now - chrono::Duration::hours(10)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let (_, body) = app
-        .gql(
-            keycarer,
-            "mutation($i: ReportMissingEpisodeInput!) { reportMissingEpisode(input: $i) { missingEpisode { id version } } }",
-            json!({ "i": { "childId": amelia, "wentMissingAt": (now - chrono::Duration::hours(20)).to_rfc3339(), "riskLevel": "MEDIUM" } }),
-        )
-        .await;
-    let episode = body["data"]["reportMissingEpisode"]["missingEpisode"].clone();
-    let (_, body) = app
-        .gql(
-            keycarer,
-            "mutation($i: UpdateMissingEpisodeInput!) { updateMissingEpisode(input: $i) { missingEpisode { returnedAt returnInterviewDueBy } } }",
-            json!({ "i": { "id": episode["id"], "expectedVersion": episode["version"], "returnedAt": back } }),
-        )
-        .await;
-    let saved = &body["data"]["updateMissingEpisode"]["missingEpisode"];
+    let saved = amelia_missing(
+        &app,
+        now - chrono::Duration::hours(20),
+        now - chrono::Duration::hours(10),
+    )
+    .await;
+    let (episode, body) = (&saved, &saved);
     let returned =
         chrono::DateTime::parse_from_rfc3339(saved["returnedAt"].as_str().unwrap()).unwrap();
     let due_by = chrono::DateTime::parse_from_rfc3339(
