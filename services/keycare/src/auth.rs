@@ -190,33 +190,40 @@ impl Authenticator {
 /// The HTTP answer to a failed authentication: 401 (403 for a deactivated account) with a
 /// GraphQL error body naming the reason.
 pub fn rejection(err: &AuthError) -> Response {
-    let code = err.code();
-    let status = match code {
-        "FORBIDDEN" => StatusCode::FORBIDDEN,
-        "UNAUTHENTICATED" => StatusCode::UNAUTHORIZED,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    let code = if status == StatusCode::INTERNAL_SERVER_ERROR {
-        "INTERNAL"
-    } else {
-        code
-    };
-    let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
-        tracing::error!(error = %err, "authentication failed on the server side");
-        "authentication is unavailable; try again later".to_owned()
-    } else {
-        err.to_string()
+    let (status, code, message) = match err.code() {
+        "FORBIDDEN" => (StatusCode::FORBIDDEN, "FORBIDDEN", err.to_string()),
+        "UNAUTHENTICATED" => (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", err.to_string()),
+        // Failed on the server side (the database is down, a setting is wrong): nothing the
+        // caller did; they may try again shortly.
+        _ => {
+            tracing::error!(error = %err, "authentication failed on the server side");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "UNAVAILABLE",
+                "authentication is unavailable; try again shortly".to_owned(),
+            )
+        }
     };
     let body = serde_json::json!({
         "data": null,
         "errors": [{ "message": message, "extensions": { "code": code } }],
     });
     let mut res = (status, axum::Json(body)).into_response();
-    if status == StatusCode::UNAUTHORIZED {
-        res.headers_mut().insert(
-            axum::http::header::WWW_AUTHENTICATE,
-            axum::http::HeaderValue::from_static("Bearer"),
-        );
+    let headers = res.headers_mut();
+    match status {
+        StatusCode::UNAUTHORIZED => {
+            headers.insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        StatusCode::SERVICE_UNAVAILABLE => {
+            headers.insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("5"),
+            );
+        }
+        _ => {}
     }
     res
 }

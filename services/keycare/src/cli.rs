@@ -232,9 +232,7 @@ async fn tenant(
             admin_email,
             admin_name,
         } => {
-            let policy = config.outbound.clone();
-            let rule =
-                keycare_domain::identity_providers::OutboundRule::new(move |u| policy.check(u));
+            let rule = config.outbound_rule();
             let input = NewCouncil {
                 name,
                 slug,

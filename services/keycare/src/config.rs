@@ -37,6 +37,12 @@ struct FileConfig {
 }
 
 impl Config {
+    /// The outbound policy as the domain applies it to the URLs it saves.
+    pub fn outbound_rule(&self) -> keycare_domain::identity_providers::OutboundRule {
+        let policy = self.outbound.clone();
+        keycare_domain::identity_providers::OutboundRule::new(move |url| policy.check(url))
+    }
+
     /// Settings for tests: a random loopback port, no development issuer, quick JWKS refetches;
     /// the caller gives the database URL and data directory.
     pub fn for_tests(database_url: String, data_dir: PathBuf) -> Config {

@@ -227,12 +227,8 @@ async fn authenticate(
         Ok(identity) => Ok(identity),
         Err(err) => {
             let res = rejection(&err);
-            if res.status() == StatusCode::INTERNAL_SERVER_ERROR {
-                return Err(Failure::unavailable(
-                    "authentication is unavailable; try again shortly",
-                    Duration::from_secs(5),
-                )
-                .into_http());
+            if res.status() == StatusCode::SERVICE_UNAVAILABLE {
+                return Err(res);
             }
             state
                 .metrics
@@ -590,10 +586,7 @@ pub async fn start(config: Config, demo: bool) -> anyhow::Result<Running> {
         traced: config.telemetry.is_some(),
         introspection: limits.introspection,
         suggestions: limits.suggestions,
-        outbound: {
-            let policy = config.outbound.clone();
-            keycare_domain::identity_providers::OutboundRule::new(move |url| policy.check(url))
-        },
+        outbound: config.outbound_rule(),
     });
     let persisted = Persisted::load(
         limits.operations == Operations::Safelist,

@@ -353,6 +353,16 @@ async fn cross_site_requests_are_refused_and_answers_carry_security_headers() {
         .await
         .unwrap();
     assert_eq!(res.status(), 400);
+    // A mutation in a URL is refused even with a token (a link must not change anything).
+    let mutation = urlencode("mutation { saveWeeklyPlan(input: {}) { weeklyPlan { id } } }");
+    let res = app
+        .http
+        .get(format!("{}/graphql?query={mutation}", app.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 405);
     let res = app
         .http
         .post(format!("{}/graphql", app.base))
