@@ -87,6 +87,9 @@ pub enum DomainError {
     /// The caller may see the record but not do this.
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// The credential names no account here (any more).
+    #[error("unauthenticated: {0}")]
+    Unauthenticated(String),
     /// Input broke a rule; `field` names the input field.
     #[error("{field}: {message}")]
     BadInput { field: String, message: String },

@@ -12,8 +12,8 @@ use keycare_entity as e;
 use keycare_entity::enums::{HomeRole, TenantRoleKind};
 use keycare_entity::postgres::IDENTITY_DIRECTORY;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder, Statement,
-    sea_query::Expr,
+    ActiveEnum, ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder,
+    Statement, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -151,32 +151,33 @@ pub struct Membership {
     pub end_date: Option<chrono::NaiveDate>,
 }
 
-/// What `me` shows: the user, their council, memberships and council-wide roles.
+/// What `me` shows: the user, their council and council-wide roles.
 #[derive(Debug, Clone)]
 pub struct Me {
     pub user: e::user::Model,
     pub tenant: e::tenant::Model,
-    pub memberships: Vec<Membership>,
     pub roles: Vec<TenantRoleKind>,
 }
 
-/// Loads the signed-in user's own view in three queries, whatever the number of memberships.
-pub async fn me(req: &crate::request::Request) -> DomainResult<Me> {
-    let (txn, who) = (&req.txn, &req.identity);
-    let user = e::user::Entity::find_by_id(who.user_id)
-        .filter(e::user::Column::TenantId.eq(who.tenant_id))
-        .find_also_related(e::tenant::Entity)
-        .one(txn)
-        .await?;
-    let Some((user, Some(tenant))) = user else {
-        return Err(crate::DomainError::NotFound);
-    };
-    let memberships = e::home_membership::Entity::find()
-        .filter(e::home_membership::Column::UserId.eq(user.id))
+/// The signed-in user's own view, as the request read it when it began (no statement).
+pub fn me(req: &crate::request::Request) -> Me {
+    let mut roles = req.access.principal().tenant_roles.clone();
+    roles.sort_by_key(|r| r.to_value());
+    Me {
+        user: req.user.clone(),
+        tenant: req.tenant.clone(),
+        roles,
+    }
+}
+
+/// The signed-in user's home memberships, current and past, oldest first (one statement).
+pub async fn memberships(req: &crate::request::Request) -> DomainResult<Vec<Membership>> {
+    Ok(e::home_membership::Entity::find()
+        .filter(e::home_membership::Column::UserId.eq(req.identity.user_id))
         .find_also_related(e::home::Entity)
         .order_by_asc(e::home_membership::Column::StartDate)
         .order_by_asc(e::home_membership::Column::Id)
-        .all(txn)
+        .all(&req.txn)
         .await?
         .into_iter()
         .filter_map(|(m, h)| {
@@ -189,20 +190,5 @@ pub async fn me(req: &crate::request::Request) -> DomainResult<Me> {
                 end_date: m.end_date,
             })
         })
-        .collect();
-    let roles = e::tenant_role::Entity::find()
-        .filter(e::tenant_role::Column::UserId.eq(user.id))
-        .filter(e::tenant_role::Column::RevokedAt.is_null())
-        .order_by_asc(e::tenant_role::Column::Role)
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|r| r.role)
-        .collect();
-    Ok(Me {
-        user,
-        tenant,
-        memberships,
-        roles,
-    })
+        .collect())
 }

@@ -27,11 +27,7 @@ pub struct PathwayInput {
 
 /// When the pathway plan is due for this child by the council's policy (age in months).
 pub async fn due_by_policy(req: &Request, child: &e::child::Model) -> DomainResult<NaiveDate> {
-    let months = e::tenant::Entity::find_by_id(req.identity.tenant_id)
-        .one(&req.txn)
-        .await?
-        .map(|t| t.pathway_plan_due_months)
-        .unwrap_or(186);
+    let months = req.tenant.pathway_plan_due_months;
     Ok(child
         .date_of_birth
         .checked_add_months(Months::new(months.max(0) as u32))

@@ -13,6 +13,7 @@ use keycare_entity as e;
 use keycare_entity::enums::TimescaleUnit;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, LazyLock, Mutex};
 use uuid::Uuid;
 
 /// The default timescales (see the file for each rule).
@@ -74,6 +75,24 @@ pub fn bank_holidays() -> Result<BTreeSet<NaiveDate>, String> {
         .collect()
 }
 
+/// What a cached council's timescales were read under: the council (its id and creation,
+/// so two databases' councils of one id never share an entry), its pathway plan age, and
+/// the stamp of its settings.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct CacheKey {
+    tenant: Uuid,
+    created_at: chrono::DateTime<chrono::Utc>,
+    pathway_plan_months: i32,
+    stamp: String,
+}
+
+/// Councils whose timescales one process keeps (one entry each; far more than a
+/// deployment serves).
+const CACHE_MAX: usize = 4096;
+
+static CACHE: LazyLock<Mutex<HashMap<CacheKey, Arc<Timescales>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
 /// A council's timescales and calendar.
 #[derive(Debug, Clone)]
 pub struct Timescales {
@@ -95,11 +114,14 @@ impl Timescales {
     }
 
     /// The council's timescales: the defaults with its own settings over them, and its
-    /// closures added to the bank holidays.
-    pub async fn of_tenant<C: ConnectionTrait>(db: &C, tenant: Uuid) -> DomainResult<Timescales> {
+    /// closures added to the bank holidays (two statements; the tenant row is the caller's).
+    pub async fn of_tenant<C: ConnectionTrait>(
+        db: &C,
+        tenant: &e::tenant::Model,
+    ) -> DomainResult<Timescales> {
         let mut t = Timescales::national()?;
         for s in e::timescale_setting::Entity::find()
-            .filter(e::timescale_setting::Column::TenantId.eq(tenant))
+            .filter(e::timescale_setting::Column::TenantId.eq(tenant.id))
             .all(db)
             .await?
         {
@@ -115,17 +137,45 @@ impl Timescales {
             .filter(
                 Condition::any()
                     .add(e::bank_holiday::Column::TenantId.is_null())
-                    .add(e::bank_holiday::Column::TenantId.eq(tenant)),
+                    .add(e::bank_holiday::Column::TenantId.eq(tenant.id)),
             )
             .all(db)
             .await?
         {
             t.holidays.insert(h.on_date);
         }
-        if let Some(tenant) = e::tenant::Entity::find_by_id(tenant).one(db).await? {
-            t.pathway_plan_months = tenant.pathway_plan_due_months.max(0) as u32;
-        }
+        t.pathway_plan_months = tenant.pathway_plan_due_months.max(0) as u32;
         Ok(t)
+    }
+
+    /// The council's timescales from this process's cache while `stamp` (what the
+    /// request's first statement read of the council's settings and bank holidays) and the
+    /// council's row are unchanged; read again otherwise. Each replica keeps its own cache,
+    /// and every request checks it against the database, so a change made through any
+    /// replica (or in SQL) is seen by the next request everywhere.
+    pub async fn cached<C: ConnectionTrait>(
+        db: &C,
+        tenant: &e::tenant::Model,
+        stamp: &str,
+    ) -> DomainResult<Arc<Timescales>> {
+        let key = CacheKey {
+            tenant: tenant.id,
+            created_at: tenant.created_at,
+            pathway_plan_months: tenant.pathway_plan_due_months,
+            stamp: stamp.to_owned(),
+        };
+        if let Some(found) = CACHE.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return Ok(found);
+        }
+        let fresh = Arc::new(Timescales::of_tenant(db, tenant).await?);
+        if let Ok(mut cache) = CACHE.lock() {
+            cache.retain(|k, _| k.tenant != key.tenant);
+            if cache.len() >= CACHE_MAX {
+                cache.clear();
+            }
+            cache.insert(key, fresh.clone());
+        }
+        Ok(fresh)
     }
 
     /// A rule's timescale (a rule missing from both the file and the council's settings is

@@ -12,6 +12,9 @@ pub fn to_graphql(err: DomainError) -> Error {
         DomainError::Forbidden(msg) => {
             Error::new(msg).extend_with(|_, e| e.set("code", "FORBIDDEN"))
         }
+        DomainError::Unauthenticated(msg) => {
+            Error::new(msg).extend_with(|_, e| e.set("code", "UNAUTHENTICATED"))
+        }
         DomainError::BadInput { field, message } => Error::new(format!("{field}: {message}"))
             .extend_with(|_, e| {
                 e.set("code", "BAD_USER_INPUT");

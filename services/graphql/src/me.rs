@@ -42,19 +42,21 @@ impl Me {
         }
     }
     /// Memberships of homes, current and past, oldest first.
-    async fn memberships(&self) -> Vec<HomeMembership> {
-        self.0
-            .memberships
-            .iter()
+    async fn memberships(&self, ctx: &Context<'_>) -> Result<Vec<HomeMembership>> {
+        let found = identity::memberships(crate::request::request(ctx)?)
+            .await
+            .map_err(gql)?;
+        Ok(found
+            .into_iter()
             .map(|m| HomeMembership {
                 id: global_id("HomeMembership", m.id),
                 home_id: global_id("Home", m.home_id),
-                home_name: m.home_name.clone(),
+                home_name: m.home_name,
                 role: m.role,
                 start_date: m.start_date.into(),
                 end_date: m.end_date.map(Date),
             })
-            .collect()
+            .collect())
     }
     /// Council-wide roles currently held.
     async fn roles(&self) -> &[TenantRoleKind] {
@@ -90,8 +92,5 @@ pub struct HomeMembership {
 
 /// Resolves `me` for the signed-in caller.
 pub async fn resolve(ctx: &Context<'_>) -> Result<Me> {
-    identity::me(crate::request::request(ctx)?)
-        .await
-        .map(Me)
-        .map_err(gql)
+    Ok(Me(identity::me(crate::request::request(ctx)?)))
 }

@@ -18,6 +18,15 @@ use tokio::sync::RwLock;
 /// How often an unknown issuer may trigger a reload of the issuer directory.
 const DIRECTORY_RELOAD: Duration = Duration::from_secs(5);
 
+/// How long a verified token's account is remembered (which account an issuer and subject
+/// name never changes; whether it is still there and active is decided by each request's
+/// own first statement), and how many are.
+const ACCOUNT_TTL: Duration = Duration::from_secs(300);
+const ACCOUNTS_MAX: u64 = 100_000;
+
+/// (issuer, subject, the councils whose providers verified the token) → (user, council).
+type AccountKey = (String, String, Vec<uuid::Uuid>);
+
 /// Checks bearer tokens and finds their accounts.
 #[derive(Clone)]
 pub struct Authenticator {
@@ -26,6 +35,7 @@ pub struct Authenticator {
     /// Whether the local development issuer is on; its providers are ignored otherwise.
     development: bool,
     directory: Arc<RwLock<Directory>>,
+    accounts: mini_moka::sync::Cache<AccountKey, (uuid::Uuid, uuid::Uuid)>,
 }
 
 struct Directory {
@@ -44,6 +54,10 @@ impl Authenticator {
                 providers: Vec::new(),
                 loaded: None,
             })),
+            accounts: mini_moka::sync::Cache::builder()
+                .max_capacity(ACCOUNTS_MAX)
+                .time_to_live(ACCOUNT_TTL)
+                .build(),
         }
     }
 
@@ -160,19 +174,30 @@ impl Authenticator {
                         })
                         .map(|q| q.tenant_id)
                         .collect();
-                    let user = identity::find_account(&self.db, &tenants, &claims.iss, &claims.sub)
-                        .await
-                        .map_err(|e| {
-                            tracing::error!(error = %e, "account lookup failed");
-                            AuthError::Config("the account could not be looked up".into())
-                        })?
-                        .ok_or(AuthError::UnknownAccount)?;
-                    if !user.active {
-                        return Err(AuthError::Deactivated);
-                    }
+                    let key: AccountKey = (claims.iss.clone(), claims.sub.clone(), tenants);
+                    let (user_id, tenant_id) = match self.accounts.get(&key) {
+                        Some(found) => found,
+                        None => {
+                            let user =
+                                identity::find_account(&self.db, &key.2, &claims.iss, &claims.sub)
+                                    .await
+                                    .map_err(|e| {
+                                        tracing::error!(error = %e, "account lookup failed");
+                                        AuthError::Config(
+                                            "the account could not be looked up".into(),
+                                        )
+                                    })?
+                                    .ok_or(AuthError::UnknownAccount)?;
+                            if !user.active {
+                                return Err(AuthError::Deactivated);
+                            }
+                            self.accounts.insert(key, (user.id, user.tenant_id));
+                            (user.id, user.tenant_id)
+                        }
+                    };
                     return Ok(Identity {
-                        user_id: user.id,
-                        tenant_id: user.tenant_id,
+                        user_id,
+                        tenant_id,
                         issuer: claims.iss,
                         subject: claims.sub,
                         expires_at: chrono::DateTime::from_timestamp(claims.exp, 0)

@@ -18,7 +18,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the gateway (applies pending migrations first).
+    /// Run the gateway (with `--migrate` or `--demo`, in development, applies pending migrations first).
     Serve {
         /// Load the demo data into an empty database and turn on the local development issuer.
         #[arg(long)]

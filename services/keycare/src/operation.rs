@@ -322,6 +322,13 @@ async fn run_inner<T>(
     .await
     {
         Ok(unit) => Arc::new(unit),
+        // The account was deactivated, or is gone, since the credential was checked.
+        Err(DomainError::Forbidden(m)) => {
+            return Err(Failure::new(StatusCode::FORBIDDEN, "FORBIDDEN", m));
+        }
+        Err(DomainError::Unauthenticated(m)) => {
+            return Err(Failure::new(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", m));
+        }
         Err(e) if outage(&e) => return Err(database_unavailable(&request_id, &e)),
         Err(e) => return Err(Failure::internal(&request_id, &e)),
     };

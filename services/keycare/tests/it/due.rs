@@ -557,3 +557,72 @@ async fn a_councils_own_return_interview_timescale_gives_one_answer_everywhere()
     assert_eq!(due_at, due_by);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_timescale_changed_after_it_was_read_is_seen_by_the_next_request() {
+    // The gateway keeps each council's timescales in memory: a setting saved after they
+    // were read (here in SQL, as another replica or an operator would) counts at once.
+    use keycare_entity as e;
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    let app = DemoApp::spawn().await;
+    let keycarer = "keycarer.oak@northshire.example";
+    let now = chrono::Utc::now();
+    let saved = amelia_missing(
+        &app,
+        now - chrono::Duration::hours(20),
+        now - chrono::Duration::hours(10),
+    )
+    .await;
+    let returned =
+        chrono::DateTime::parse_from_rfc3339(saved["returnedAt"].as_str().unwrap()).unwrap();
+    let due_after = |items: &[Value]| {
+        let item = of(items, "Amelia Hart", "RETURN_INTERVIEW")
+            .into_iter()
+            .find(|i| i["recordId"] == saved["id"])
+            .cloned()
+            .unwrap_or_else(|| panic!("{items:#?}"));
+        chrono::DateTime::parse_from_rfc3339(item["dueAt"].as_str().unwrap()).unwrap() - returned
+    };
+    let before = due_after(&due(&app, keycarer, json!({"myKeyChildren": true})).await);
+    assert_eq!(before, chrono::Duration::hours(72), "the national default");
+
+    let db = keycare_domain::db::connect(crate::demo_app::database_url(&app), 1)
+        .await
+        .unwrap();
+    let tenant = id("northshire", "tenant", "");
+    let setting = uuid::Uuid::now_v7();
+    let txn = keycare_domain::db::begin_for_tenant(&db, tenant)
+        .await
+        .unwrap();
+    e::timescale_setting::ActiveModel {
+        id: Set(setting),
+        tenant_id: Set(tenant),
+        rule: Set("return_interview".into()),
+        amount: Set(48),
+        unit: Set(keycare_entity::enums::TimescaleUnit::Hours),
+        updated_at: Set(chrono::Utc::now()),
+    }
+    .insert(&txn)
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+    let set = due_after(&due(&app, keycarer, json!({"myKeyChildren": true})).await);
+    assert_eq!(set, chrono::Duration::hours(48), "a new setting");
+
+    // Changed in place, keeping its row and its recorded time: still seen.
+    let txn = keycare_domain::db::begin_for_tenant(&db, tenant)
+        .await
+        .unwrap();
+    let row = e::timescale_setting::Entity::find_by_id(setting)
+        .one(&txn)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut row: e::timescale_setting::ActiveModel = row.into();
+    row.amount = Set(24);
+    row.update(&txn).await.unwrap();
+    txn.commit().await.unwrap();
+    let changed = due_after(&due(&app, keycarer, json!({"myKeyChildren": true})).await);
+    assert_eq!(changed, chrono::Duration::hours(24), "a changed setting");
+    app.stop().await;
+}
